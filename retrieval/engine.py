@@ -1,0 +1,118 @@
+"""The one entry point the front ends use: load corpus and index once, then answer questions."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+
+import numpy as np
+
+from retrieval.answering import Calibration, compose_outlet, credit_quotes, is_provenance_question, rank_source
+from retrieval.corpus import Corpus, Story, load_corpus
+from retrieval.embedding import Embedder, make_embedder
+from retrieval.index_store import PassageIndex, build_index, index_path, load_index, read_manifest, staleness
+from retrieval.lexical import StoryLexicon
+from retrieval.models import Answer, OutletAnswer, Source, SourceSummary, StorySummary
+from retrieval.questions import clean_question
+from retrieval.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Answers questions about the stories of one corpus. Create it, call `load()`, then `ask()`."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, progress: bool = False):
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings.model, settings.batch_size)
+        self.progress = progress
+        self._index: PassageIndex | None = None
+        self._lexicons: dict[str, StoryLexicon] = {}
+
+    @cached_property
+    def corpus(self) -> Corpus:
+        return load_corpus(self.settings.corpus)
+
+    @property
+    def index_dir(self):
+        return index_path(self.settings.index_dir, self.corpus)
+
+    def build(self) -> dict:
+        """Rebuild the index from scratch, whatever is on disk."""
+        manifest = build_index(self.corpus, self.embedder, self.index_dir, progress=self.progress)
+        self._index = load_index(self.index_dir, manifest)
+        self._lexicons.clear()
+        return manifest
+
+    def load(self) -> PassageIndex:
+        """Load the index, building it first when it is missing or stale; a no-op the second time."""
+        if self._index is not None:
+            return self._index
+        manifest = read_manifest(self.index_dir)
+        reason = "there is none yet" if manifest is None else staleness(manifest, self.corpus, self.embedder)
+        if reason:
+            log.info("building the index at %s: %s", self.index_dir, reason)
+            self.build()
+        else:
+            self._index = load_index(self.index_dir, manifest)
+        if hasattr(self.embedder, "warm_up"):
+            self.embedder.warm_up()
+        return self._index  # type: ignore[return-value]
+
+    @property
+    def calibration(self) -> Calibration:
+        s = self.settings
+        return Calibration(dense_weight=s.dense_weight, threshold=s.answer_threshold, second_ratio=s.second_quote_ratio)
+
+    def lexicon(self, story: Story) -> StoryLexicon:
+        if story.story_id not in self._lexicons:
+            index = self.load()
+            ids = [pid for s in story.sources for pid in range(*index.ranges.get(s.source_id, (0, 0)))]
+            self._lexicons[story.story_id] = StoryLexicon(ids, [index.passages[i] for i in ids])
+        return self._lexicons[story.story_id]
+
+    def ask(self, question: str, story_id: str | None = None) -> Answer:
+        """Answer a question about one story: every source listed, quoted or marked not covered."""
+        question = clean_question(question, self.settings.max_question_chars)
+        story = self.corpus.story(story_id or self.settings.story)
+        index = self.load()
+        vector = self.embedder.embed([question])[0]
+        return Answer(question=question, story=story.story_id, outlets=self._outlets(question, story, index, vector))
+
+    def _outlets(self, question: str, story: Story, index: PassageIndex, vector: np.ndarray) -> list[OutletAnswer]:
+        lexicon = self.lexicon(story)
+        terms = lexicon.analyse(question)
+        bm25 = lexicon.bm25(terms.query)
+        provenance = is_provenance_question(question)
+        outlets = []
+        for source in story.sources:
+            if source.source_id not in index.ranges:
+                outlets.append(OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title,
+                                            url=source.url, covered=False))
+                continue
+            ids, dense = index.source_scores(vector, source.source_id)
+            credits = credit_quotes(source, index.passages, ids, question) if provenance else []
+            if credits:
+                outlets.append(OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title,
+                                            url=source.url, covered=True, quotes=credits))
+                continue
+            ranked = rank_source(ids, dense, index.passages, lexicon, terms, bm25, self.calibration)
+            outlets.append(compose_outlet(source, ranked, self.calibration))
+        return outlets
+
+    def stories(self) -> list[StorySummary]:
+        return self.corpus.summaries()
+
+    def sources(self, story_id: str | None = None) -> list[SourceSummary]:
+        """The story's sources with their passage counts (counted without loading the model)."""
+        from retrieval.sentences import split_passages
+
+        story = self.corpus.story(story_id or self.settings.story)
+        return [
+            SourceSummary(source_id=s.source_id, story_id=s.story_id, outlet=s.outlet, title=s.title, url=s.url,
+                          date=s.date, passages=len(split_passages(s)))
+            for s in story.sources
+        ]
+
+    def source(self, source_id: str) -> Source:
+        return self.corpus.source(source_id)

@@ -1,0 +1,37 @@
+"""Domain errors whose message is safe to show a user as it is."""
+
+
+class StorybotError(Exception):
+    """An error with a one-line, user-safe message."""
+
+    exit_code = 1
+
+
+class UsageError(StorybotError):
+    """The user asked for something malformed (bad question, unknown id, bad flag)."""
+
+    exit_code = 2
+
+
+class QuestionError(UsageError):
+    """The question itself is unusable."""
+
+
+class UnknownSourceError(UsageError):
+    """No source with that id in the story."""
+
+
+class UnknownStoryError(UsageError):
+    """No story with that id in the corpus."""
+
+
+class CorpusError(StorybotError):
+    """The corpus folder is missing, unreadable or malformed."""
+
+
+class IndexError_(StorybotError):
+    """The index on disk is corrupt, mismatched or unreadable."""
+
+
+class ModelLoadError(StorybotError):
+    """The embedding model could not be loaded."""

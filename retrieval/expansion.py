@@ -1,0 +1,100 @@
+"""Alternative names for a question's terms: countries ↔ capitals ↔ demonyms, metonyms, synonyms.
+
+Country names, capitals, demonyms and alternate spellings come from the countryinfo package; seats
+of power ("the Kremlin", "the White House") and general news-verb synonyms come from the two JSON
+tables in `retrieval/data/`. Nothing here is tuned to particular articles.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+from retrieval.text_terms import terms, words
+
+Phrase = tuple[str, ...]  # a stemmed term sequence
+
+
+def _data(name: str) -> dict:
+    return json.loads(resources.files("retrieval").joinpath("data", name).read_text(encoding="utf-8"))
+
+
+def _country_groups() -> list[list[str]]:
+    """One group per country; a name several countries share goes to the most populous one only.
+
+    ("French" is the demonym of France and of several French territories.)
+    """
+    try:
+        from countryinfo import all_countries
+    except ImportError:  # expansion degrades to the JSON tables alone
+        return []
+    owner: dict[tuple[str, ...], tuple[int, int]] = {}
+    groups = []
+    for country in all_countries():
+        info = country.info()
+        names = [info.get("name") or "", info.get("demonym") or ""]
+        capitals = info.get("capital") or []
+        for capital in [capitals] if isinstance(capitals, str) else capitals:
+            names += [capital, capital.replace(" D.C.", "")]
+        # Two- and three-letter codes ("US", "IN") collide with ordinary words; keep real names only.
+        names += [alt for alt in info.get("altSpellings") or [] if len(alt) > 3 and alt.isascii()]
+        group = [n for n in names if n]
+        population = int(info.get("population") or 0)
+        for name in group:
+            key = tuple(terms(name))
+            if key not in owner or owner[key][0] < population:
+                owner[key] = (population, len(groups))
+        groups.append(group)
+    return [[n for n in group if owner[tuple(terms(n))][1] == i] for i, group in enumerate(groups)]
+
+
+@lru_cache(maxsize=1)
+def _alias_table() -> dict[Phrase, frozenset[Phrase]]:
+    """Map each stemmed phrase to every phrase that shares a group with it."""
+    table: dict[Phrase, set[Phrase]] = {}
+    for group in _country_groups() + _data("synonyms.json")["groups"]:
+        phrases = {tuple(terms(name)) for name in group} - {()}
+        for phrase in phrases:
+            table.setdefault(phrase, set()).update(phrases)
+    for key, referents in _data("metonyms.json")["stands_for"].items():
+        head = tuple(terms(key))
+        for referent in {tuple(terms(r)) for r in referents} - {()}:
+            table.setdefault(head, {head}).add(referent)
+            table.setdefault(referent, {referent}).add(head)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+def longest_phrases(question: str, max_len: int = 4) -> list[tuple[Phrase, bool]]:
+    """Segment a question's terms greedily into known alias phrases (True) and single terms (False)."""
+    seq = terms(question)
+    table = _alias_table()
+    out: list[tuple[Phrase, bool]] = []
+    i = 0
+    while i < len(seq):
+        for n in range(min(max_len, len(seq) - i), 0, -1):
+            phrase = tuple(seq[i : i + n])
+            if phrase in table:
+                out.append((phrase, True))
+                i += n
+                break
+        else:
+            out.append(((seq[i],), False))
+            i += 1
+    return out
+
+
+def alternatives(phrase: Phrase) -> frozenset[Phrase]:
+    """The phrase itself and every alias or synonym of it."""
+    return _alias_table().get(phrase, frozenset()) | {phrase}
+
+
+def capitalised_words(question: str) -> set[str]:
+    """Folded words the question capitalises after its first word: likely names of people and places."""
+    raw = question.split()
+    found = set()
+    for token in raw[1:]:
+        stripped = token.strip("\"'“”‘’?!.,:;()")
+        if stripped[:1].isupper():
+            found.update(words(stripped))
+    return found

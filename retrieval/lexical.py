@@ -1,0 +1,88 @@
+"""Lexical evidence over one story's passages: BM25 (bm25s) and question-term coverage."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import bm25s
+import numpy as np
+
+from retrieval.expansion import Phrase, alternatives, capitalised_words, longest_phrases
+from retrieval.models import Passage
+from retrieval.text_terms import QUESTION_WORDS, stem, terms
+
+
+@dataclass
+class TermGroup:
+    """One thing the question names, with every way an article may say it."""
+
+    surface: Phrase
+    options: frozenset[Phrase]
+    weight: float = 1.0
+    entity: bool = False
+
+
+@dataclass
+class QuestionTerms:
+    """A question's content as weighted term groups, plus the flat query for BM25."""
+
+    groups: list[TermGroup]
+    query: list[str] = field(default_factory=list)
+
+
+def _contains(sequence: list[str], phrase: Phrase) -> bool:
+    n = len(phrase)
+    if n == 1:
+        return phrase[0] in sequence
+    return any(tuple(sequence[i : i + n]) == phrase for i in range(len(sequence) - n + 1))
+
+
+class StoryLexicon:
+    """BM25 and document frequencies over one story's passages (passage ids are global)."""
+
+    def __init__(self, passage_ids: list[int], passages: list[Passage]):
+        self.passage_ids = passage_ids
+        self.position = {pid: i for i, pid in enumerate(passage_ids)}
+        self.sequences = [terms(p.text) for p in passages]
+        self.term_sets = [set(seq) for seq in self.sequences]
+        self.retriever = bm25s.BM25()
+        self.retriever.index([seq or ["\0"] for seq in self.sequences], show_progress=False)
+        self.size = len(passages)
+
+    def idf(self, group_options: frozenset[Phrase]) -> float:
+        """Smoothed inverse document frequency of whichever option is rarest in the story."""
+        best = 0.0
+        for option in group_options:
+            df = sum(1 for seq in self.sequences if _contains(seq, option))
+            best = max(best, math.log((self.size + 1) / (df + 0.5)))
+        return best
+
+    def analyse(self, question: str) -> QuestionTerms:
+        """Split a question into weighted term groups; question words ('say', 'report') weigh little."""
+        names = {stem(w) for w in capitalised_words(question)}
+        groups = []
+        for phrase, _known in longest_phrases(question):
+            options = alternatives(phrase)
+            weight = self.idf(options) or math.log(self.size + 1)
+            if len(phrase) == 1 and phrase[0] in {stem(w) for w in QUESTION_WORDS}:
+                weight *= 0.2
+            entity = any(t in names for t in phrase)
+            groups.append(TermGroup(phrase, options, weight, entity))
+        query = sorted({t for g in groups for option in g.options for t in option})
+        return QuestionTerms(groups=groups, query=query)
+
+    def bm25(self, query: list[str]) -> np.ndarray:
+        """BM25 score of every story passage, in story order."""
+        if not query:
+            return np.zeros(self.size)
+        return np.asarray(self.retriever.get_scores(query), dtype=np.float64)
+
+    def coverage(self, question: QuestionTerms, positions: list[int]) -> float:
+        """Weighted share of the question's groups found in these passages (story positions)."""
+        total = sum(g.weight for g in question.groups)
+        if total == 0:
+            return 0.0
+        sequence = [t for pos in positions for t in self.sequences[pos]]
+        hit = sum(g.weight for g in question.groups if any(_contains(sequence, o) for o in g.options))
+        return hit / total

