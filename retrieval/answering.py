@@ -54,9 +54,11 @@ class Candidate:
 
 @dataclass
 class Calibration:
-    """Weights and the bar for answerability; stored in Settings, fitted by `storybot eval --calibrate`."""
+    """Weights and the bar for answerability; stored in Settings, fitted by `storybot calibrate`."""
 
     dense_weight: float
+    weights: tuple[float, ...]
+    bias: float
     threshold: float
     second_ratio: float
 
@@ -100,10 +102,25 @@ def _previous_sentence(passages: list[Passage], ids: np.ndarray, k: int) -> Pass
     return before if before.kind != "furniture" else None
 
 
-def answerability(best: Candidate, others: list[Candidate]) -> float:
-    """How sure we are that the best sentence answers the question: relevance lifted by its margin."""
-    rest = [c.relevance for c in others] or [0.0]
-    return best.relevance + 0.5 * (best.relevance - float(np.median(rest)))
+ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense")
+
+
+def answer_features(candidates: list[Candidate], entity_coverage: float) -> list[float]:
+    """The evidence an answerability decision weighs, for one outlet's ranked candidates.
+
+    relevance: the best sentence's fused score; margin: how far it stands above the outlet's median
+    sentence; coverage: the share of the question's terms it holds; entity_coverage: the share of the
+    names the question mentions that occur anywhere in the article; dense: its cosine similarity.
+    """
+    best = candidates[0]
+    rest = [c.relevance for c in candidates[1:]] or [0.0]
+    return [best.relevance, best.relevance - float(np.median(rest)), best.coverage, entity_coverage, best.dense]
+
+
+def answerability(features: list[float], calibration: Calibration) -> float:
+    """Probability that the outlet answers the question: a logistic model fitted on the dev sets."""
+    z = calibration.bias + sum(w * x for w, x in zip(calibration.weights, features, strict=True))
+    return float(1.0 / (1.0 + np.exp(-z)))
 
 
 def credit_quotes(source: Source, passages: list[Passage], ids: np.ndarray, question: str) -> list[Quote]:
@@ -121,13 +138,15 @@ def credit_quotes(source: Source, passages: list[Passage], ids: np.ndarray, ques
     return [Quote(text=p.text, start=p.start, end=p.end, score=1.0) for p in ordered[:2]]
 
 
-def compose_outlet(source: Source, candidates: list[Candidate], calibration: Calibration) -> OutletAnswer:
-    """One outlet's entry: up to two quotes when its best sentence clears the bar, else not covered."""
+def compose_outlet(
+    source: Source, candidates: list[Candidate], calibration: Calibration, entity_coverage: float = 1.0
+) -> OutletAnswer:
+    """One outlet's entry: up to two quotes when it likely answers the question, else not covered."""
     entry = OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title, url=source.url, covered=False)
     if not candidates:
         return entry
     best = candidates[0]
-    if answerability(best, candidates[1:]) < calibration.threshold:
+    if answerability(answer_features(candidates, entity_coverage), calibration) < calibration.threshold:
         return entry
     chosen = [best]
     for other in candidates[1:]:

@@ -58,6 +58,9 @@ class SentenceTransformerEmbedder:
             # No hub is reachable from here: only a model already in the local cache can load.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI answer
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(target, device="cpu")
@@ -68,7 +71,9 @@ class SentenceTransformerEmbedder:
                 f"load ({type(exc).__name__}). Set STORYBOT_MODEL to a model folder, or unset it for the "
                 "packaged all-MiniLM-L6-v2."
             ) from None
-        self._dimension = int(self._model.get_sentence_embedding_dimension())
+        model = self._model
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self._dimension = int(getter())
 
     @property
     def dimension(self) -> int:

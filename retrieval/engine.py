@@ -62,7 +62,8 @@ class Engine:
     @property
     def calibration(self) -> Calibration:
         s = self.settings
-        return Calibration(dense_weight=s.dense_weight, threshold=s.answer_threshold, second_ratio=s.second_quote_ratio)
+        return Calibration(dense_weight=s.dense_weight, weights=tuple(s.answer_weights), bias=s.answer_bias,
+                           threshold=s.answer_threshold, second_ratio=s.second_quote_ratio)
 
     def lexicon(self, story: Story) -> StoryLexicon:
         if story.story_id not in self._lexicons:
@@ -97,7 +98,8 @@ class Engine:
                                             url=source.url, covered=True, quotes=credits))
                 continue
             ranked = rank_source(ids, dense, index.passages, lexicon, terms, bm25, self.calibration)
-            outlets.append(compose_outlet(source, ranked, self.calibration))
+            entity_coverage = lexicon.entity_coverage(terms, [lexicon.position[int(i)] for i in ids])
+            outlets.append(compose_outlet(source, ranked, self.calibration, entity_coverage))
         return outlets
 
     def stories(self) -> list[StorySummary]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 
@@ -11,6 +12,8 @@ import numpy as np
 from retrieval.expansion import Phrase, alternatives, capitalised_words, longest_phrases
 from retrieval.models import Passage
 from retrieval.text_terms import QUESTION_WORDS, stem, terms
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 
 @dataclass
@@ -86,3 +89,10 @@ class StoryLexicon:
         sequence = [t for pos in positions for t in self.sequences[pos]]
         hit = sum(g.weight for g in question.groups if any(_contains(sequence, o) for o in g.options))
         return hit / total
+
+    def entity_coverage(self, question: QuestionTerms, positions: list[int]) -> float:
+        """Weighted share of the names the question mentions found anywhere in these passages (1 if none)."""
+        names = [g for g in question.groups if g.entity]
+        if not names:
+            return 1.0
+        return self.coverage(QuestionTerms(groups=names), positions)

@@ -23,8 +23,11 @@ class Settings(BaseSettings):
     batch_size: int = Field(64, ge=1, le=4096)
     max_question_chars: int = Field(500, ge=1)
 
-    # Ranking: a sentence's relevance is a convex mix of dense cosine and normalised lexical evidence.
-    dense_weight: float = Field(0.6, ge=0, le=1)
-    # Answerability: an outlet is covered when its best sentence's calibrated score clears this bar.
-    answer_threshold: float = Field(0.5)
-    second_quote_ratio: float = Field(0.85, ge=0, le=1, description="A second quote must score this share of the first.")
+    # Ranking: a sentence's relevance is a convex mix of dense cosine and lexical evidence (BM25, coverage).
+    dense_weight: float = Field(0.71, ge=0, le=1)
+    # Answerability: a logistic model over (relevance, margin, coverage, entity coverage, dense), fitted
+    # by `storybot calibrate` on the development sets; an outlet is covered when it clears the threshold.
+    answer_weights: tuple[float, float, float, float, float] = (2.5922, 2.6689, 0.9449, 1.7303, 1.8907)
+    answer_bias: float = -4.4289
+    answer_threshold: float = Field(0.61, ge=0, le=1)
+    second_quote_ratio: float = Field(0.7, ge=0, le=1, description="A second quote must score this share of the first.")

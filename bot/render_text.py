@@ -1,0 +1,66 @@
+"""Plain-text rendering of answers and sources for the terminal (no rich markup, no discord)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from retrieval.evaluation import EvalReport
+from retrieval.models import Answer, Source, SourceSummary, StorySummary
+
+WIDTH = 100
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(text, width=WIDTH, initial_indent=indent, subsequent_indent=indent)
+
+
+def render_answer(answer: Answer) -> str:
+    """Each outlet under its name: its quotes with citations, or 'not reported by …'."""
+    lines = [f"Q: {answer.question}", f"   story: {answer.story}", ""]
+    for entry in answer.outlets:
+        lines.append(f"■ {entry.outlet} — {entry.title}")
+        if not entry.covered:
+            lines.append(f"    not reported by {entry.outlet}")
+        for quote in entry.quotes:
+            lines.append(_wrap(f"“{quote.text}”", "    "))
+            lines.append(f"      — {entry.source_id}, chars {quote.start}–{quote.end}, score {quote.score:.2f}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_sources(sources: list[SourceSummary]) -> str:
+    rows = [f"{s.source_id}  {s.outlet}  ({s.passages} passages)\n    {s.title}" for s in sources]
+    return "\n".join(rows) + "\n"
+
+
+def render_source(source: Source, passages: int) -> str:
+    head = [
+        f"id:       {source.source_id}",
+        f"story:    {source.story_id}",
+        f"outlet:   {source.outlet}",
+        f"title:    {source.title}",
+    ]
+    head += [f"{k + ':':<9} {v}" for k, v in (("url", source.url), ("date", source.date), ("credit", source.credit)) if v]
+    head += [f"passages: {passages}", f"chars:    {len(source.text)}", "", source.text]
+    return "\n".join(head).rstrip() + "\n"
+
+
+def render_stories(stories: list[StorySummary]) -> str:
+    return "\n".join(f"{s.story_id}  {s.title}  ({len(s.sources)} sources)" for s in stories) + "\n"
+
+
+def render_report(report: EvalReport, show_misses: bool = True) -> str:
+    lines = [
+        f"[{report.name}] {report.questions} questions",
+        f"  evidence recall   {report.evidence_recall:.3f}  ({report.hits}/{report.gold_pairs} outlet pairs with gold)",
+        f"  abstain accuracy  {report.abstain_accuracy:.3f}  ({report.abstains}/{report.null_pairs} outlet pairs with null)",
+        f"  latency ms        p50 {report.latency_ms_p50:.1f}  p95 {report.latency_ms_p95:.1f}  max {report.latency_ms_max:.1f}",
+    ]
+    if show_misses and report.misses:
+        lines.append(f"  misses ({len(report.misses)}):")
+        for miss in report.misses:
+            expected = "nothing (null)" if miss.expected is None else " | ".join(miss.expected)
+            quoted = " || ".join(q[:160] for q in miss.quoted) or "nothing"
+            lines += [f"   - {miss.question}  [{miss.source_id} · {miss.outlet}]",
+                      f"       expected: {expected}", f"       quoted:   {quoted}"]
+    return "\n".join(lines) + "\n"

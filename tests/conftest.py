@@ -1,0 +1,45 @@
+"""Shared fixtures: the seed corpus, a real engine over it, and the BASIL corpus when present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.embedding import FakeEmbedder
+from retrieval.engine import Engine
+from retrieval.settings import PROJECT_ROOT, Settings
+
+SEEDS = PROJECT_ROOT / "seeds"
+SHARED = PROJECT_ROOT.parent / "shared"
+BASIL = SHARED / "corpora" / "basil"
+DEV_QUESTIONS = SHARED / "eval" / "dev_questions.jsonl"
+DENIAL_SENTENCE = "The French Ministry of Defense denied this a little later."
+
+needs_basil = pytest.mark.skipif(
+    not BASIL.is_dir(), reason=f"the BASIL corpus is not at {BASIL} (it ships only beside CI's clone, in ../shared)"
+)
+needs_dev_questions = pytest.mark.skipif(
+    not DEV_QUESTIONS.is_file(), reason=f"the dev questions are not at {DEV_QUESTIONS} (../shared is absent)"
+)
+
+
+@pytest.fixture(scope="session")
+def seed_engine(tmp_path_factory) -> Engine:
+    """A loaded engine with the real model and a real FAISS index over the seeds (built once)."""
+    engine = Engine(Settings(corpus=SEEDS, index_dir=tmp_path_factory.mktemp("index")))
+    engine.load()
+    return engine
+
+
+@pytest.fixture
+def fake_engine(tmp_path) -> Engine:
+    """A loaded engine over the seeds with the deterministic fake embedder: no model, milliseconds."""
+    engine = Engine(Settings(corpus=SEEDS, index_dir=tmp_path / "index", model="fake"), embedder=FakeEmbedder())
+    engine.load()
+    return engine
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    return SEEDS
