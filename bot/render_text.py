@@ -22,7 +22,7 @@ def render_answer(answer: Answer) -> str:
         if not entry.covered:
             lines.append(f"    not reported by {entry.outlet}")
         for quote in entry.quotes:
-            lines.append(_wrap(f"“{quote.text}”", "    "))
+            lines.append(_wrap(quote.text, "    │ "))
             lines.append(f"      — {entry.source_id}, chars {quote.start}–{quote.end}, score {quote.score:.2f}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

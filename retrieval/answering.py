@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.answer_type import expected_type, has_answer_type
 from retrieval.fusion import convex, max_normalize
 from retrieval.lexical import QuestionTerms, StoryLexicon
 from retrieval.models import OutletAnswer, Passage, Quote, Source
@@ -48,6 +49,8 @@ class Candidate:
     dense: float
     lexical: float
     coverage: float
+    predicate: float  # coverage of the question's terms other than names
+    typed: bool  # holds the kind of answer the question asks for (a person, a time, a number)
     relevance: float
     span: tuple[int, int]  # offsets of the quote: the sentence, or its antecedent and the sentence
 
@@ -57,6 +60,7 @@ class Calibration:
     """Weights and the bar for answerability; stored in Settings, fitted by `storybot calibrate`."""
 
     dense_weight: float
+    type_weight: float
     weights: tuple[float, ...]
     bias: float
     threshold: float
@@ -76,6 +80,7 @@ def rank_source(
     order = np.argsort(ids)
     ids, dense = ids[order], dense[order]
     bm25_top = float(bm25_story.max()) if bm25_story.size else 0.0
+    kind = expected_type(question.text)
     candidates = []
     for k, (pid, cosine) in enumerate(zip(ids.tolist(), dense.tolist())):
         passage = passages[pid]
@@ -89,8 +94,11 @@ def rank_source(
             span = (previous.start, passage.end)
         lexical = float(max_normalize(np.array([bm25_story[lexicon.position[pid]]]), bm25_top)[0])
         coverage = lexicon.coverage(question, positions)
+        predicate = lexicon.coverage(question.without_names(), positions)
+        typed = has_answer_type(passage.text, kind, question.text)
         relevance = float(convex(np.array([cosine]), np.array([0.5 * lexical + 0.5 * coverage]), calibration.dense_weight)[0])
-        candidates.append(Candidate(pid, float(cosine), lexical, coverage, relevance, span))
+        relevance += calibration.type_weight * typed
+        candidates.append(Candidate(pid, float(cosine), lexical, coverage, predicate, typed, relevance, span))
     candidates.sort(key=lambda c: -c.relevance)
     return candidates
 
@@ -102,7 +110,7 @@ def _previous_sentence(passages: list[Passage], ids: np.ndarray, k: int) -> Pass
     return before if before.kind != "furniture" else None
 
 
-ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense")
+ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense", "predicate_coverage")
 
 
 def answer_features(candidates: list[Candidate], entity_coverage: float) -> list[float]:
@@ -110,11 +118,13 @@ def answer_features(candidates: list[Candidate], entity_coverage: float) -> list
 
     relevance: the best sentence's fused score; margin: how far it stands above the outlet's median
     sentence; coverage: the share of the question's terms it holds; entity_coverage: the share of the
-    names the question mentions that occur anywhere in the article; dense: its cosine similarity.
+    names the question mentions that occur anywhere in the article; dense: its cosine similarity;
+    predicate_coverage: the share of the question's other terms (what is asked about the names) it holds.
     """
     best = candidates[0]
     rest = [c.relevance for c in candidates[1:]] or [0.0]
-    return [best.relevance, best.relevance - float(np.median(rest)), best.coverage, entity_coverage, best.dense]
+    return [best.relevance, best.relevance - float(np.median(rest)), best.coverage, entity_coverage, best.dense,
+            best.predicate]
 
 
 def answerability(features: list[float], calibration: Calibration) -> float:

@@ -62,7 +62,7 @@ class Engine:
     @property
     def calibration(self) -> Calibration:
         s = self.settings
-        return Calibration(dense_weight=s.dense_weight, weights=tuple(s.answer_weights), bias=s.answer_bias,
+        return Calibration(dense_weight=s.dense_weight, type_weight=s.answer_type_weight, weights=tuple(s.answer_weights), bias=s.answer_bias,
                            threshold=s.answer_threshold, second_ratio=s.second_quote_ratio)
 
     def lexicon(self, story: Story) -> StoryLexicon:

@@ -32,6 +32,11 @@ class QuestionTerms:
 
     groups: list[TermGroup]
     query: list[str] = field(default_factory=list)
+    text: str = ""
+
+    def without_names(self) -> QuestionTerms:
+        """The groups that are not names: what the question asks about them."""
+        return QuestionTerms(groups=[g for g in self.groups if not g.entity], query=self.query, text=self.text)
 
 
 def _contains(sequence: list[str], phrase: Phrase) -> bool:
@@ -73,7 +78,7 @@ class StoryLexicon:
             entity = any(t in names for t in phrase)
             groups.append(TermGroup(phrase, options, weight, entity))
         query = sorted({t for g in groups for option in g.options for t in option})
-        return QuestionTerms(groups=groups, query=query)
+        return QuestionTerms(groups=groups, query=query, text=question)
 
     def bm25(self, query: list[str]) -> np.ndarray:
         """BM25 score of every story passage, in story order."""
@@ -95,4 +100,4 @@ class StoryLexicon:
         names = [g for g in question.groups if g.entity]
         if not names:
             return 1.0
-        return self.coverage(QuestionTerms(groups=names), positions)
+        return self.coverage(QuestionTerms(groups=names, text=question.text), positions)
