@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import click
 import typer
+from pydantic import ValidationError
 
 from bot import render_text
 from retrieval.errors import StorybotError, UsageError
@@ -26,9 +27,14 @@ StoryOpt = Annotated[Optional[str], typer.Option("--story", help="Story id (need
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the answer model) instead of text.")]
 
 
-def _settings(corpus: Path | None = None, story: str | None = None) -> Settings:
-    overrides = {k: v for k, v in (("corpus", corpus), ("story", story)) if v is not None}
-    return Settings(**overrides)
+def _settings(corpus: Path | None = None, story: str | None = None, **extra) -> Settings:
+    overrides = {k: v for k, v in (("corpus", corpus), ("story", story), *extra.items()) if v is not None}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise UsageError(f"invalid setting {where}: {error['msg']}") from None
 
 
 def _engine(settings: Settings, progress: bool = True):
@@ -146,6 +152,8 @@ def index_info(corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
 def eval_(questions: Annotated[Path, typer.Argument(help="JSONL questions with gold phrases per source.")],
           corpus: CorpusOpt = None, json_: JsonOpt = False,
           baseline: Annotated[Optional[str], typer.Option(help="Also run a baseline side by side: naive.")] = None,
+          disable: Annotated[Optional[list[str]], typer.Option(
+              help="Switch a mechanism off to measure it: expansion, antecedent, answer_type, lexical, answerability.")] = None,
           ) -> None:
     """Measure evidence recall, abstain accuracy and latency on a question file."""
     from retrieval import evaluation
@@ -153,20 +161,20 @@ def eval_(questions: Annotated[Path, typer.Argument(help="JSONL questions with g
     if baseline not in (None, "naive"):
         raise UsageError(f"unknown baseline {baseline!r}; the only one is 'naive'")
     items = evaluation.load_questions(questions)
-    engine = _engine(_settings(corpus))
+    engine = _engine(_settings(corpus, disable=frozenset(disable) if disable else None))
     engine.load()
-    story_of = {i: (q.story or engine.corpus.story_of(q.gold).story_id) for i, q in enumerate(items)}
+    items = [q.model_copy(update={"story": q.story or engine.corpus.story_of(q.gold).story_id}) for q in items]
     for q in items:  # every gold source must exist before anything is timed
         for source_id in q.gold:
             engine.corpus.source(source_id)
-    indexed = list(enumerate(items))
-    reports = [evaluation.run("storybot", items, lambda q: engine.ask(q.q, story_of[_find(indexed, q)]))]
+    for story_id in {q.story for q in items}:  # latency is measured warm: per-story BM25 built beforehand
+        engine.lexicon(engine.corpus.story(story_id))
+    reports = [evaluation.run("storybot", items, lambda q: engine.ask(q.q, q.story))]
     if baseline == "naive":
         from retrieval.naive import NaiveRetriever
 
         naive = NaiveRetriever(engine.embedder)
-        reports.append(evaluation.run(
-            "naive", items, lambda q: naive.ask(q.q, engine.corpus.story(story_of[_find(indexed, q)]))))
+        reports.append(evaluation.run("naive", items, lambda q: naive.ask(q.q, engine.corpus.story(q.story))))
     if json_:
         _out(json.dumps({r.name: r.model_dump() for r in reports}, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -192,10 +200,6 @@ def calibrate(sets: Annotated[list[str], typer.Argument(help="QUESTIONS.jsonl[@C
     _out(f"fitted on {fitted.pairs} (question, outlet) pairs over features {', '.join(calibration.ANSWER_FEATURES)}\n"
          f"covered when gold {fitted.covered_when_gold:.3f}, abstained when null {fitted.abstain_when_null:.3f}\n\n"
          + fitted.as_env())
-
-
-def _find(indexed, question) -> int:
-    return next(i for i, q in indexed if q is question)
 
 
 @app.command()

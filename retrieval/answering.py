@@ -65,6 +65,7 @@ class Calibration:
     bias: float
     threshold: float
     second_ratio: float
+    antecedents: bool = True  # quote the sentence before an anaphoric one
 
 
 def rank_source(
@@ -89,7 +90,7 @@ def rank_source(
         positions = [lexicon.position[pid]]
         span = (passage.start, passage.end)
         previous = _previous_sentence(passages, ids, k)
-        if previous is not None and is_anaphoric(passage.text) and passage.end - previous.start <= MAX_QUOTE_CHARS:
+        if calibration.antecedents and previous is not None and is_anaphoric(passage.text) and passage.end - previous.start <= MAX_QUOTE_CHARS:
             positions.insert(0, lexicon.position[ids[k - 1]])
             span = (previous.start, passage.end)
         lexical = float(max_normalize(np.array([bm25_story[lexicon.position[pid]]]), bm25_top)[0])

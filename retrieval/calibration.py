@@ -38,7 +38,7 @@ def outlet_features(engine: Engine, questions: list[EvalQuestion]) -> tuple[np.n
     for question in questions:
         story = engine.corpus.story(question.story) if question.story else engine.corpus.story_of(question.gold)
         lexicon = engine.lexicon(story)
-        terms = lexicon.analyse(question.q)
+        terms = lexicon.analyse(question.q, expand="expansion" not in engine.settings.disable)
         bm25 = lexicon.bm25(terms.query)
         vector = engine.embedder.embed([question.q])[0]
         for source in story.sources:

@@ -61,9 +61,16 @@ class Engine:
 
     @property
     def calibration(self) -> Calibration:
-        s = self.settings
-        return Calibration(dense_weight=s.dense_weight, type_weight=s.answer_type_weight, weights=tuple(s.answer_weights), bias=s.answer_bias,
-                           threshold=s.answer_threshold, second_ratio=s.second_quote_ratio)
+        s, off = self.settings, self.settings.disable
+        return Calibration(
+            dense_weight=1.0 if "lexical" in off else s.dense_weight,
+            type_weight=0.0 if "answer_type" in off else s.answer_type_weight,
+            weights=tuple(s.answer_weights),
+            bias=s.answer_bias,
+            threshold=0.0 if "answerability" in off else s.answer_threshold,
+            second_ratio=s.second_quote_ratio,
+            antecedents="antecedent" not in off,
+        )
 
     def lexicon(self, story: Story) -> StoryLexicon:
         if story.story_id not in self._lexicons:
@@ -82,7 +89,7 @@ class Engine:
 
     def _outlets(self, question: str, story: Story, index: PassageIndex, vector: np.ndarray) -> list[OutletAnswer]:
         lexicon = self.lexicon(story)
-        terms = lexicon.analyse(question)
+        terms = lexicon.analyse(question, expand="expansion" not in self.settings.disable)
         bm25 = lexicon.bm25(terms.query)
         provenance = is_provenance_question(question)
         outlets = []

@@ -66,12 +66,15 @@ class StoryLexicon:
             best = max(best, math.log((self.size + 1) / (df + 0.5)))
         return best
 
-    def analyse(self, question: str) -> QuestionTerms:
-        """Split a question into weighted term groups; question words ('say', 'report') weigh little."""
+    def analyse(self, question: str, expand: bool = True) -> QuestionTerms:
+        """Split a question into weighted term groups; question words ('say', 'report') weigh little.
+
+        With `expand`, each group also matches the aliases and synonyms of its words.
+        """
         names = {stem(w) for w in capitalised_words(question)}
         groups = []
         for phrase, _known in longest_phrases(question):
-            options = alternatives(phrase)
+            options = alternatives(phrase) if expand else frozenset({phrase})
             weight = self.idf(options) or math.log(self.size + 1)
             if len(phrase) == 1 and phrase[0] in {stem(w) for w in QUESTION_WORDS}:
                 weight *= 0.2

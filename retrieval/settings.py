@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,10 +27,11 @@ class Settings(BaseSettings):
     # Ranking: a sentence's relevance is a convex mix of dense cosine and lexical evidence (BM25, coverage).
     dense_weight: float = Field(0.71, ge=0, le=1)
     answer_type_weight: float = Field(0.08, ge=0, description="Bonus for a sentence holding the kind of answer asked for.")
-    # Answerability: a logistic model over (relevance, margin, coverage, entity coverage, dense,
-    # predicate coverage), fitted
-    # by `storybot calibrate` on the development sets; an outlet is covered when it clears the threshold.
+    # Answerability: a logistic model over (relevance, margin, coverage, entity coverage, dense, predicate
+    # coverage), fitted by `storybot calibrate` on the dev sets; an outlet is covered when it clears the threshold.
     answer_weights: tuple[float, float, float, float, float, float] = (1.9083, 2.6305, 0.6572, 1.8085, 2.5102, 0.4949)
     answer_bias: float = -4.5566
     answer_threshold: float = Field(0.60, ge=0, le=1)
+    # Mechanisms switched off, for measuring what each buys (`storybot eval --disable expansion`).
+    disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability"]] = frozenset()
     second_quote_ratio: float = Field(0.7, ge=0, le=1, description="A second quote must score this share of the first.")
