@@ -111,21 +111,23 @@ def _previous_sentence(passages: list[Passage], ids: np.ndarray, k: int) -> Pass
     return before if before.kind != "furniture" else None
 
 
-ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense", "predicate_coverage")
+ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense", "predicate_coverage", "story_gap")
 
 
-def answer_features(candidates: list[Candidate], entity_coverage: float) -> list[float]:
+def answer_features(candidates: list[Candidate], entity_coverage: float, story_best: float) -> list[float]:
     """The evidence an answerability decision weighs, for one outlet's ranked candidates.
 
     relevance: the best sentence's fused score; margin: how far it stands above the outlet's median
     sentence; coverage: the share of the question's terms it holds; entity_coverage: the share of the
     names the question mentions that occur anywhere in the article; dense: its cosine similarity;
-    predicate_coverage: the share of the question's other terms (what is asked about the names) it holds.
+    predicate_coverage: the share of the question's other terms (what is asked about the names) it holds;
+    story_gap: how far it falls below the best sentence of any outlet in the story (0 for the best
+    outlet) — a detail that one outlet reports plainly and another only brushes shows up here.
     """
     best = candidates[0]
     rest = [c.relevance for c in candidates[1:]] or [0.0]
     return [best.relevance, best.relevance - float(np.median(rest)), best.coverage, entity_coverage, best.dense,
-            best.predicate]
+            best.predicate, best.relevance - story_best]
 
 
 def answerability(features: list[float], calibration: Calibration) -> float:
@@ -149,15 +151,14 @@ def credit_quotes(source: Source, passages: list[Passage], ids: np.ndarray, ques
     return [Quote(text=p.text, start=p.start, end=p.end, score=1.0) for p in ordered[:2]]
 
 
-def compose_outlet(
-    source: Source, candidates: list[Candidate], calibration: Calibration, entity_coverage: float = 1.0
-) -> OutletAnswer:
+def compose_outlet(source: Source, candidates: list[Candidate], calibration: Calibration,
+                   features: list[float]) -> OutletAnswer:
     """One outlet's entry: up to two quotes when it likely answers the question, else not covered."""
     entry = OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title, url=source.url, covered=False)
     if not candidates:
         return entry
     best = candidates[0]
-    if answerability(answer_features(candidates, entity_coverage), calibration) < calibration.threshold:
+    if answerability(features, calibration) < calibration.threshold:
         return entry
     chosen = [best]
     for other in candidates[1:]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.answering import ANSWER_FEATURES, answer_features, rank_source
+from retrieval.answering import ANSWER_FEATURES
 from retrieval.engine import Engine
 from retrieval.evaluation import EvalQuestion
 
@@ -33,24 +33,13 @@ class Fitted:
 
 def outlet_features(engine: Engine, questions: list[EvalQuestion]) -> tuple[np.ndarray, np.ndarray]:
     """Features and gold labels (1 = the outlet answers) for every (question, outlet) pair."""
-    index = engine.load()
     rows, labels = [], []
     for question in questions:
         story = engine.corpus.story(question.story) if question.story else engine.corpus.story_of(question.gold)
-        lexicon = engine.lexicon(story)
-        terms = lexicon.analyse(question.q, expand="expansion" not in engine.settings.disable)
-        bm25 = lexicon.bm25(terms.query)
-        vector = engine.embedder.embed([question.q])[0]
-        for source in story.sources:
-            if source.source_id not in question.gold:
-                continue
-            ids, dense = index.source_scores(vector, source.source_id)
-            ranked = rank_source(ids, dense, index.passages, lexicon, terms, bm25, engine.calibration)
-            if not ranked:
-                continue
-            entity = lexicon.entity_coverage(terms, [lexicon.position[int(i)] for i in ids])
-            rows.append(answer_features(ranked, entity))
-            labels.append(question.gold[source.source_id] is not None)
+        for item in engine.evidence(question.q, story):
+            if item.features and item.source.source_id in question.gold:
+                rows.append(item.features)
+                labels.append(question.gold[item.source.source_id] is not None)
     return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.float64)
 
 

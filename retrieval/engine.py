@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from functools import cached_property
 
-import numpy as np
-
-from retrieval.answering import Calibration, compose_outlet, credit_quotes, is_provenance_question, rank_source
+from retrieval.answering import (
+    Calibration,
+    Candidate,
+    answer_features,
+    compose_outlet,
+    credit_quotes,
+    is_provenance_question,
+    rank_source,
+)
 from retrieval.corpus import Corpus, Story, load_corpus
 from retrieval.embedding import Embedder, make_embedder
 from retrieval.index_store import PassageIndex, build_index, index_path, load_index, read_manifest, staleness
 from retrieval.lexical import StoryLexicon
-from retrieval.models import Answer, OutletAnswer, Source, SourceSummary, StorySummary
+from retrieval.models import Answer, OutletAnswer, Quote, Source, SourceSummary, StorySummary
 from retrieval.questions import clean_question
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class OutletEvidence:
+    """One source's ranked sentences for a question, and what the answerability model weighs."""
+
+    source: Source
+    ranked: list[Candidate] = field(default_factory=list)
+    entity_coverage: float = 1.0
+    credits: list[Quote] = field(default_factory=list)
+    features: list[float] = field(default_factory=list)
 
 
 class Engine:
@@ -83,31 +101,39 @@ class Engine:
         """Answer a question about one story: every source listed, quoted or marked not covered."""
         question = clean_question(question, self.settings.max_question_chars)
         story = self.corpus.story(story_id or self.settings.story)
+        outlets = []
+        for item in self.evidence(question, story):
+            source = item.source
+            if item.credits:
+                outlets.append(OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title,
+                                            url=source.url, covered=True, quotes=item.credits))
+            else:
+                outlets.append(compose_outlet(source, item.ranked, self.calibration, item.features))
+        return Answer(question=question, story=story.story_id, outlets=outlets)
+
+    def evidence(self, question: str, story: Story) -> list[OutletEvidence]:
+        """Rank every source's sentences for the question and gather its answerability features."""
         index = self.load()
         vector = self.embedder.embed([question])[0]
-        return Answer(question=question, story=story.story_id, outlets=self._outlets(question, story, index, vector))
-
-    def _outlets(self, question: str, story: Story, index: PassageIndex, vector: np.ndarray) -> list[OutletAnswer]:
         lexicon = self.lexicon(story)
         terms = lexicon.analyse(question, expand="expansion" not in self.settings.disable)
         bm25 = lexicon.bm25(terms.query)
         provenance = is_provenance_question(question)
-        outlets = []
+        found = []
         for source in story.sources:
             if source.source_id not in index.ranges:
-                outlets.append(OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title,
-                                            url=source.url, covered=False))
+                found.append(OutletEvidence(source))
                 continue
             ids, dense = index.source_scores(vector, source.source_id)
             credits = credit_quotes(source, index.passages, ids, question) if provenance else []
-            if credits:
-                outlets.append(OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title,
-                                            url=source.url, covered=True, quotes=credits))
-                continue
             ranked = rank_source(ids, dense, index.passages, lexicon, terms, bm25, self.calibration)
             entity_coverage = lexicon.entity_coverage(terms, [lexicon.position[int(i)] for i in ids])
-            outlets.append(compose_outlet(source, ranked, self.calibration, entity_coverage))
-        return outlets
+            found.append(OutletEvidence(source, ranked, entity_coverage, credits))
+        story_best = max((f.ranked[0].relevance for f in found if f.ranked), default=0.0)
+        for item in found:
+            if item.ranked:
+                item.features = answer_features(item.ranked, item.entity_coverage, story_best)
+        return found
 
     def stories(self) -> list[StorySummary]:
         return self.corpus.summaries()
