@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import click
 import typer
 from pydantic import ValidationError
 
@@ -215,17 +214,8 @@ def main() -> None:
     """Console entry point: one-line errors, exit 2 for usage errors, never a traceback."""
     logging.basicConfig(level=os.environ.get("STORYBOT_LOG_LEVEL", "WARNING"),
                         format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
     try:
-        app(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        sys.stderr.write("storybot: aborted\n")
-        sys.exit(130)
+        app(prog_name="storybot")  # standalone: click prints usage errors itself and exits 2
     except KeyboardInterrupt:
         sys.stderr.write("storybot: interrupted\n")
         sys.exit(130)

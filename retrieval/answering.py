@@ -14,17 +14,26 @@ from retrieval.models import OutletAnswer, Passage, Quote, Source
 
 # A sentence that opens with a pronoun, or uses a demonstrative as a pronoun ("denied this a little
 # later"), leans on the sentence before it; the quote then includes that sentence too.
+_TIME_NOUNS = (r"week|weekend|month|year|morning|afternoon|evening|night|time|day|spring|summer|fall|autumn|"
+               r"winter|season|decade|century|quarter|term|session")
 _ANAPHORIC_OPENING = re.compile(
-    r"^[“\"‘']?(he|she|it|they|this|that|these|those|such|his|her|its|their|him|them|there)\b", re.IGNORECASE
+    r"^[“\"‘']?(?:(?:he|she|it|they|such|his|her|its|their|him|them)\b|"
+    rf"(?:this|that|these|those)\b(?!\s+(?:{_TIME_NOUNS})s?\b))",
+    re.IGNORECASE,
 )
+# "denied this a little later", "rejected that": a demonstrative standing for what came before. "that"
+# after a verb is usually a conjunction ("said that the…"), so only this/these/those count mid-sentence.
 _DEMONSTRATIVE_PRONOUN = re.compile(
-    r"\b(this|that|these|those)\b(?=\s*(?:[,.;:!?”\"]|$|\s(?:a|an|the|to|in|on|at|as|is|was|were|are|and|but|or|"
-    r"shortly|later|earlier|too|either|immediately|outright|strongly|firmly)\b))",
+    r"\b(this|these|those)\b(?=\s*(?:[,.;:!?”\"]|$|\s(?:a|an|the|to|in|on|at|as|is|was|were|are|and|but|or|"
+    r"shortly|later|earlier|too|either|immediately|outright|strongly|firmly)\b))"
+    r"|\bthat\b(?=\s*(?:[,.;:!?”\"]|$|\s(?:shortly|later|earlier|too|either|immediately|outright|strongly|"
+    r"firmly)\b))",
     re.IGNORECASE,
 )
 _PROVENANCE = re.compile(
-    r"\b(credit(s|ed)?|agenc(y|ies)|byline|wire|sign-?off|photo(graph|grapher)?s?|pictures?|images?|"
-    r"captions?|copyright|who wrote|written by|authors?)\b",
+    r"\b(credit(s|ed)?|byline|sign-?off|wire (service|report|copy)|news agenc(y|ies)|photo(graph|grapher)?s?|"
+    r"pictures?|images?|captions?|copyright|who wrote|written by|authors?|"
+    r"agenc(y|ies)\b.*\b(report|article|story|piece)|(report|article|story|piece)\b.*\bagenc(y|ies))\b",
     re.IGNORECASE,
 )
 _PHOTO = re.compile(r"\b(photo(graph|grapher)?s?|pictures?|images?|captions?)\b", re.IGNORECASE)

@@ -98,7 +98,7 @@ def load_corpus(root: Path) -> Corpus:
             stories = [_load_story_folder(root)]
         elif any(p.is_dir() and any(p.glob("*.txt")) for p in root.iterdir()):
             stories = [_load_story_folder(p) for p in sorted(root.iterdir()) if p.is_dir() and any(p.glob("*.txt"))]
-        elif any(root.glob("*/*.json")) or any(root.glob("*.json")):
+        elif any(p.name != METADATA_FILE for p in root.rglob("*.json")):
             stories = _load_basil(root)
         else:
             raise CorpusError(f"no articles found in {root} (expected *.txt files, story folders, or BASIL JSON)")
@@ -132,15 +132,15 @@ def _read_json(path: Path) -> dict:
 def _load_story_folder(folder: Path) -> Story:
     meta_path = folder / METADATA_FILE
     meta = _read_json(meta_path) if meta_path.exists() else {}
-    story_meta = meta.get("story", {})
-    source_meta = meta.get("sources", {})
+    story_meta = _object(meta.get("story", {}), meta_path, '"story"')
+    source_meta = _object(meta.get("sources", {}), meta_path, '"sources"')
     story_id = str(story_meta.get("id") or folder.name)
     sources = []
     for path in sorted(folder.glob("*.txt")):
         text = _read_text(path)
         if not text.strip():
             raise CorpusError(f"{path} is empty")
-        info = source_meta.get(path.stem, {})
+        info = _object(source_meta.get(path.stem, {}), meta_path, f'"sources"."{path.stem}"')
         headline = text.strip().splitlines()[0].strip()
         sources.append(
             Source(
@@ -156,6 +156,12 @@ def _load_story_folder(folder: Path) -> Story:
         )
     title = story_meta.get("title") or (sources[0].title if sources else folder.name)
     return Story(story_id=story_id, title=title, sources=sources)
+
+
+def _object(value, path: Path, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise CorpusError(f"{path}: {what} must be a JSON object, not {type(value).__name__}")
+    return value
 
 
 def normalize_outlet(raw: str) -> str:

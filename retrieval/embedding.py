@@ -121,7 +121,9 @@ class FakeEmbedder:
 
 
 def make_embedder(model: str, batch_size: int = 64) -> Embedder:
-    """Pick the embedder for a configured model name (`fake` selects the hashing fake)."""
-    if model == "fake" or model.startswith("fake-hash"):
+    """Pick the embedder for a configured model name (`fake` or `fake-hash-N` select the hashing fake)."""
+    if model == "fake":
         return FakeEmbedder()
+    if re.fullmatch(r"fake-hash-\d+", model):
+        return FakeEmbedder(int(model.rsplit("-", 1)[1]))
     return SentenceTransformerEmbedder(model, batch_size)

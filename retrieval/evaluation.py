@@ -64,6 +64,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise UsageError(f"cannot read question file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"question file {path} is not UTF-8 text") from None
     questions = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -94,7 +96,7 @@ def score(name: str, questions: list[EvalQuestion], answers: list[Answer], laten
             quoted = [q.text for q in outlet.quotes] if outlet else []
             if phrases is None:
                 null_pairs += 1
-                ok = not quoted and not (outlet and outlet.covered)
+                ok = outlet is not None and not quoted and not outlet.covered  # a missing outlet is a defect
                 abstains += ok
             else:
                 gold_pairs += 1

@@ -84,8 +84,8 @@ def build_index(corpus: Corpus, embedder: Embedder, target: Path, progress: bool
     vectors = _embed_in_batches(embedder, [p.text for p in passages], progress)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in target.parent.glob(f".{target.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by an earlier interrupted build
+    for stale in [*target.parent.glob(f".{target.name}.tmp-*"), *target.parent.glob(f".{target.name}.old-*")]:
+        shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted build or swap
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
         index = faiss.IndexFlatIP(vectors.shape[1])

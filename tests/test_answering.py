@@ -1,0 +1,395 @@
+"""Answer composition as pure logic: anaphora, provenance questions, quotes per outlet, credits, furniture."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from retrieval.answering import (
+    ANSWER_FEATURES,
+    Calibration,
+    Candidate,
+    answer_features,
+    answerability,
+    compose_outlet,
+    credit_quotes,
+    is_anaphoric,
+    is_provenance_question,
+    rank_source,
+)
+from retrieval.corpus import load_corpus
+from retrieval.embedding import FakeEmbedder
+from retrieval.engine import Engine
+from retrieval.lexical import StoryLexicon
+from retrieval.models import Source
+from retrieval.sentences import split_passages
+from retrieval.settings import Settings
+from tests.conftest import DENIAL_SENTENCE, SEEDS
+
+
+
+def _calibration(relevance_weight: float = 10.0, bias: float = -5.0, second_ratio: float = 0.85) -> Calibration:
+    """The shipped calibration, with an answerability model that looks at relevance only.
+
+    With weight 10 and bias -5 the probability is sigmoid(10·relevance − 5): an outlet is covered
+    exactly when its best sentence's relevance exceeds 0.5 (threshold 0.5).
+    """
+    shipped = Engine(Settings(model="fake"), embedder=FakeEmbedder()).calibration
+    weights = (relevance_weight,) + (0.0,) * (len(ANSWER_FEATURES) - 1)
+    return dataclasses.replace(shipped, weights=weights, bias=bias, threshold=0.5, second_ratio=second_ratio)
+
+
+CALIBRATION = _calibration()
+TEXT = "Alpha said one thing. Beta said another. Gamma said a third. Delta said a fourth."
+#       0                    21                 40                 59                  81
+
+# Questions a reader would ask about the seed story; none asks about credits or photos.
+ORDINARY_QUESTIONS = [
+    "What did Paris deny?",
+    "What did Shoigu warn Lecornu about?",
+    "What did Lecornu tell Shoigu about the attack near Moscow?",
+    "Which peace initiative did the Russian minister mention?",
+    "Who is Shoigu?",
+    "Who is the Russian defense minister?",
+    "Russian Defense Minister Sergei Shoigu",
+    "Uncredited dpa",
+    "vet AFP AP",
+    "Enlarge",
+    "When did the two ministers last speak?",
+    "How many people died in the attack?",
+    "What did Macron say about ground troops?",
+    "Did France accept the Istanbul proposal?",
+    "What did Moscow claim about Ukrainian involvement?",
+    "Who won the 2022 World Cup?",
+    "What is the recipe for pancakes?",
+]
+
+
+def _source(text: str = TEXT) -> Source:
+    return Source(source_id="s", story_id="story", outlet="The Outlet", title="A title", text=text, url="https://x.test/a")
+
+
+def _candidate(pid: int, relevance: float, span: tuple[int, int]) -> Candidate:
+    """A candidate whose only evidence is its relevance (every other feature zero)."""
+    values: dict = {f.name: 0.0 for f in dataclasses.fields(Candidate)}
+    values.update(pid=pid, relevance=relevance, span=span, typed=False)
+    return Candidate(**values)
+
+
+A, B, C, D = (0, 21), (22, 40), (41, 60), (61, 81)
+
+
+def _features(candidates: list[Candidate]) -> list[float]:
+    """The answerability features of an outlet that holds every name and is the story's best outlet."""
+    if not candidates:
+        return []
+    return answer_features(candidates, entity_coverage=1.0, story_best=candidates[0].relevance)
+
+
+def _compose(source: Source, candidates: list[Candidate], calibration: Calibration | None = None):
+    return compose_outlet(source, candidates, calibration or CALIBRATION, _features(candidates))
+
+
+@pytest.fixture(scope="module")
+def seed_000() -> Source:
+    return load_corpus(SEEDS).source("000_5ace3053a7754062")
+
+
+# --- is_anaphoric ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "He said the talks failed.",
+        DENIAL_SENTENCE,
+        "This was a surprise.",
+        "They left early.",
+        "“They will pay,” he said.",
+        "Its army moved at dawn.",
+        "The minister rejected that.",
+        "Italy denied that outright.",
+        "Moscow denied this shortly afterwards.",
+        "Such a move would be risky.",
+        # "That decision" points back at a decision the previous sentence describes, so it needs that sentence.
+        "That decision was criticised.",
+    ],
+)
+def test_anaphoric_sentences(sentence):
+    assert is_anaphoric(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Then he left.",
+        "Heathrow was closed.",
+        "Thesis defended.",
+        "Theirs was a hard task.",
+        "The ministry did not elaborate on what it meant.",
+        "Lecornu emphasized that France had no information on a link.",
+        "The Russian Defense Ministry said after the phone call on Wednesday that Shoigu had warned Lecornu.",
+        "",
+    ],
+)
+def test_self_contained_sentences(sentence):
+    assert not is_anaphoric(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This week the ministry said it would act.",
+        "That night the army moved.",
+        "Officials said that the attack was planned.",
+        "Shoigu said that the investigation into the attack would be brought to an end.",
+        "We trust that in this case French special services are not involved in it.",
+    ],
+    ids=["this-week", "that-night", "said-that-the", "seed-004-said-that-the", "trust-that-in"],
+)
+def test_determiners_and_conjunctions_are_not_anaphora(sentence):
+    assert not is_anaphoric(sentence)
+
+
+# --- is_provenance_question -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who took the photo?",
+        "Who took the photographs?",
+        "Which news agency filed this report?",
+        "Who is credited?",
+        "What is the byline?",
+        "Who wrote the article?",
+        "Who is the author?",
+        "Is there a caption?",
+        "WHO TOOK THE PICTURE?",
+    ],
+)
+def test_provenance_questions(question):
+    assert is_provenance_question(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Paris deny?",
+        "What did Shoigu warn Lecornu about?",
+        "How many people died in the attack?",
+        "Who won the 2022 World Cup?",
+        "What did the photocopier do?",
+    ],
+)
+def test_content_questions_are_not_provenance(question):
+    assert not is_provenance_question(question)
+
+
+@pytest.mark.parametrize("question", ["Which agency runs the PRISM program?", "Which French agency did Shoigu suspect?"])
+def test_agencies_in_the_story_are_not_provenance(question):
+    assert not is_provenance_question(question)
+
+
+# --- answerability and compose_outlet ------------------------------------------------------------
+
+
+def test_answer_features_relevance_and_margin_over_the_median():
+    best = _candidate(0, 0.6, A)
+    others = [_candidate(1, 0.2, B), _candidate(2, 0.4, C), _candidate(3, 0.2, D)]
+    values = answer_features([best, *others], entity_coverage=0.5, story_best=0.9)
+    features = dict(zip(ANSWER_FEATURES, values, strict=True))
+    assert features["relevance"] == pytest.approx(0.6)
+    assert features["margin"] == pytest.approx(0.6 - 0.2)
+    assert features["entity_coverage"] == 0.5
+    assert features["story_gap"] == pytest.approx(0.6 - 0.9)
+    alone = dict(zip(ANSWER_FEATURES, answer_features([best], entity_coverage=1.0, story_best=0.6), strict=True))
+    assert alone["margin"] == pytest.approx(0.6)
+    assert alone["story_gap"] == 0.0
+
+
+def test_answerability_is_a_logistic_of_the_weighted_features():
+    calibration = _calibration(relevance_weight=2.0, bias=-1.0)
+    features = [0.5] + [123.0] * (len(ANSWER_FEATURES) - 1)  # other weights are zero
+    assert answerability(features, calibration) == pytest.approx(0.5)
+    assert answerability([1.0] + [0.0] * (len(ANSWER_FEATURES) - 1), calibration) == pytest.approx(1 / (1 + np.exp(-1)))
+
+
+def test_answerability_needs_one_value_per_feature():
+    with pytest.raises(ValueError):
+        answerability([0.5], CALIBRATION)
+
+
+def test_shipped_calibration_matches_the_features():
+    shipped = Engine(Settings(model="fake"), embedder=FakeEmbedder()).calibration
+    assert len(shipped.weights) == len(ANSWER_FEATURES)
+    assert 0.0 <= shipped.threshold <= 1.0 and 0.0 <= shipped.second_ratio <= 1.0
+
+
+def test_no_candidates_is_not_covered():
+    entry = _compose(_source(), [])
+    assert (entry.covered, entry.quotes) == (False, [])
+    assert (entry.source_id, entry.outlet, entry.title, entry.url) == ("s", "The Outlet", "A title", "https://x.test/a")
+
+
+def test_below_threshold_is_not_covered():
+    candidates = [_candidate(0, 0.49, A), _candidate(1, 0.48, B), _candidate(2, 0.47, C)]
+    assert answerability(_features(candidates), CALIBRATION) < CALIBRATION.threshold
+    entry = _compose(_source(), candidates)
+    assert (entry.covered, entry.quotes) == (False, [])
+
+
+def test_just_above_threshold_is_covered_with_the_best_quote():
+    entry = _compose(_source(), [_candidate(2, 0.51, C), _candidate(0, 0.0, A)])
+    assert entry.covered
+    assert [q.text for q in entry.quotes] == ["Gamma said a third."]
+
+
+def test_quotes_are_exact_spans_of_the_source():
+    source = _source()
+    entry = _compose(source, [_candidate(1, 0.8, B), _candidate(3, 0.75, D)])
+    assert [q.text for q in entry.quotes] == ["Beta said another.", "Delta said a fourth."]
+    for quote in entry.quotes:
+        assert source.text[quote.start : quote.end] == quote.text
+    assert [q.score for q in entry.quotes] == [0.8, 0.75]
+
+
+def test_at_most_two_quotes():
+    candidates = [_candidate(0, 0.8, A), _candidate(1, 0.8, B), _candidate(2, 0.8, C), _candidate(3, 0.8, D)]
+    entry = _compose(_source(), candidates)
+    assert [q.text for q in entry.quotes] == ["Alpha said one thing.", "Beta said another."]
+
+
+def test_second_quote_only_at_or_above_the_ratio():
+    below = _compose(_source(), [_candidate(0, 1.0, A), _candidate(1, 0.84, B)])
+    assert len(below.quotes) == 1
+    at = _compose(_source(), [_candidate(0, 1.0, A), _candidate(1, 0.85, B)])
+    assert len(at.quotes) == 2
+    lower_ratio = _compose(_source(), [_candidate(0, 1.0, A), _candidate(1, 0.84, B)], _calibration(second_ratio=0.5))
+    assert len(lower_ratio.quotes) == 2
+
+
+def test_overlapping_candidate_is_skipped_for_the_next_one():
+    best = _candidate(1, 0.8, (A[0], B[1]))  # an anaphoric sentence quoted with its antecedent
+    overlapping = _candidate(0, 0.79, A)
+    separate = _candidate(3, 0.7, D)
+    entry = _compose(_source(), [best, overlapping, separate])
+    assert [(q.start, q.end) for q in entry.quotes] == [(A[0], B[1]), D]
+    assert entry.quotes[0].text == "Alpha said one thing. Beta said another."
+
+
+def test_adjacent_spans_do_not_overlap():
+    entry = _compose(_source(), [_candidate(0, 0.8, (0, 21)), _candidate(1, 0.8, (21, 40))])
+    assert len(entry.quotes) == 2
+    spans = sorted((q.start, q.end) for q in entry.quotes)
+    assert spans[0][1] <= spans[1][0]
+
+
+def test_compose_never_returns_overlapping_quotes():
+    rng = np.random.default_rng(7)
+    spans = [A, B, C, D, (A[0], B[1]), (B[0], C[1]), (C[0], D[1])]
+    for _ in range(200):
+        candidates = sorted(
+            (_candidate(i, float(r), spans[rng.integers(len(spans))]) for i, r in enumerate(rng.random(5))),
+            key=lambda c: -c.relevance,
+        )
+        quotes = _compose(_source(), candidates).quotes
+        assert len(quotes) <= 2
+        if len(quotes) == 2:
+            (s0, e0), (s1, e1) = (quotes[0].start, quotes[0].end), (quotes[1].start, quotes[1].end)
+            assert e0 <= s1 or e1 <= s0
+
+
+# --- rank_source ---------------------------------------------------------------------------------
+
+
+def test_rank_source_skips_furniture_and_quotes_antecedents(seed_000):
+    passages = split_passages(seed_000)
+    ids = np.arange(len(passages))
+    lexicon = StoryLexicon(ids.tolist(), passages)
+    question = lexicon.analyse("What did Paris deny?")
+    ranked = rank_source(ids, np.zeros(len(ids)), passages, lexicon, question, lexicon.bm25(question.query), CALIBRATION)
+    assert {passages[c.pid].kind for c in ranked} == {"body"}
+    assert len(ranked) == sum(p.kind == "body" for p in passages)
+    by_text = {passages[c.pid].text: c for c in ranked}
+    denial = by_text[DENIAL_SENTENCE]
+    before = passages[[p.text for p in passages].index(DENIAL_SENTENCE) - 1]
+    assert denial.span == (before.start, passages[denial.pid].end)
+    first_body = next(p for p in passages if p.kind == "body")
+    assert by_text[first_body.text].span == (first_body.start, first_body.end)  # never reaches into furniture
+    assert [c.relevance for c in ranked] == sorted((c.relevance for c in ranked), reverse=True)
+
+
+# --- credit_quotes -------------------------------------------------------------------------------
+
+
+def test_credit_quotes_sign_off_first(seed_000):
+    passages = split_passages(seed_000)
+    quotes = credit_quotes(seed_000, passages, np.arange(len(passages)), "Which agency filed this report?")
+    assert [q.text for q in quotes] == ["vet/AFP/AP", "Uncredited / dpa"]
+    for quote in quotes:
+        assert seed_000.text[quote.start : quote.end] == quote.text
+
+
+@pytest.mark.parametrize("question", ["Who took the photo?", "Who is credited for the picture?", "Whose image is it?"])
+def test_credit_quotes_photo_credit_first_when_asked_about_photos(seed_000, question):
+    passages = split_passages(seed_000)
+    quotes = credit_quotes(seed_000, passages, np.arange(len(passages))[::-1], question)
+    assert [q.text for q in quotes] == ["Uncredited / dpa", "vet/AFP/AP"]
+
+
+def test_credit_quotes_none_without_credit_lines():
+    source = _source("A headline\n\nA body sentence. Another one.")
+    passages = split_passages(source)
+    assert credit_quotes(source, passages, np.arange(len(passages)), "Who took the photo?") == []
+
+
+# --- furniture is never evidence -----------------------------------------------------------------
+
+
+def _assert_no_furniture_quoted(engine: Engine, questions: list[str]) -> int:
+    index = engine.load()
+    furniture = [p for p in index.passages if p.kind == "furniture"]
+    quoted = 0
+    for question in questions:
+        assert not is_provenance_question(question), question
+        for outlet in engine.ask(question).outlets:
+            for quote in outlet.quotes:
+                quoted += 1
+                for passage in furniture:
+                    if passage.source_id == outlet.source_id:
+                        assert quote.end <= passage.start or passage.end <= quote.start, (question, passage.text)
+    return quoted
+
+
+def test_fake_engine_never_quotes_furniture(fake_engine):
+    _assert_no_furniture_quoted(fake_engine, ORDINARY_QUESTIONS)
+
+
+def test_furniture_is_never_quoted_even_when_every_outlet_is_covered(tmp_path):
+    settings = Settings(corpus=SEEDS, index_dir=tmp_path / "index", model="fake", answer_threshold=0.0,
+                        second_quote_ratio=0.0)
+    engine = Engine(settings, embedder=FakeEmbedder())
+    quoted = _assert_no_furniture_quoted(engine, ORDINARY_QUESTIONS)
+    assert quoted >= 2 * len(ORDINARY_QUESTIONS)  # every outlet quoted: the check had plenty to look at
+
+
+def test_question_about_an_agency_in_the_story_is_not_answered_with_credits(fake_engine):
+    answer = fake_engine.ask("Which French agency did Shoigu suspect?")
+    quoted = [q.text for o in answer.outlets for q in o.quotes]
+    assert "vet/AFP/AP" not in quoted and "Uncredited / dpa" not in quoted
+
+
+def test_seed_004_conjunction_that_keeps_its_own_span():
+    source = load_corpus(SEEDS).source("004_c92dd615dfce2fa4")
+    passages = split_passages(source)
+    ids = np.arange(len(passages))
+    lexicon = StoryLexicon(ids.tolist(), passages)
+    question = lexicon.analyse("What did Shoigu say about the investigation?")
+    ranked = rank_source(ids, np.zeros(len(ids)), passages, lexicon, question, lexicon.bm25(question.query), CALIBRATION)
+    [candidate] = [c for c in ranked if passages[c.pid].text.startswith("Shoigu said that the investigation")]
+    passage = passages[candidate.pid]
+    assert candidate.span == (passage.start, passage.end)
+    assert "\n" not in source.text[candidate.span[0] : candidate.span[1]]

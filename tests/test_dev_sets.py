@@ -1,0 +1,73 @@
+"""The development question sets are sound: every gold phrase is really in its article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.corpus import load_corpus
+from retrieval.evaluation import load_questions, normalize
+from tests.conftest import BASIL, DEV_QUESTIONS, SEEDS, needs_basil, needs_dev_questions
+
+BASIL_DEV = Path(__file__).parent / "data" / "basil_dev_questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def basil_questions():
+    return load_questions(BASIL_DEV)
+
+
+@pytest.fixture(scope="module")
+def basil():
+    return load_corpus(BASIL)
+
+
+def test_basil_dev_set_size(basil_questions):
+    assert len(basil_questions) >= 40
+    assert len({q.story for q in basil_questions}) >= 5
+    assert all(q.story for q in basil_questions)
+    assert len({q.q for q in basil_questions}) == len(basil_questions), "a question is repeated"
+
+
+def test_basil_dev_set_has_answers_and_abstentions(basil_questions):
+    pairs = [phrases for q in basil_questions for phrases in q.gold.values()]
+    assert any(p is None for p in pairs) and any(p for p in pairs)
+    assert all(p is None or (p and all(phrase.strip() for phrase in p)) for p in pairs), "an empty gold list or phrase"
+
+
+@needs_basil
+@pytest.mark.basil
+def test_every_basil_question_lists_all_three_sources_of_its_story(basil, basil_questions):
+    for question in basil_questions:
+        story = basil.story(question.story)
+        assert sorted(question.gold) == sorted(s.source_id for s in story.sources), question.q
+        assert len(question.gold) == 3
+
+
+@needs_basil
+@pytest.mark.basil
+def test_every_basil_gold_phrase_is_in_its_article(basil, basil_questions):
+    missing = [
+        (question.q, source_id, phrase)
+        for question in basil_questions
+        for source_id, phrases in question.gold.items()
+        for phrase in phrases or []
+        if normalize(phrase) not in normalize(basil.source(source_id).text)
+    ]
+    assert not missing
+
+
+@needs_dev_questions
+def test_every_seed_gold_phrase_is_in_its_seed():
+    seeds = load_corpus(SEEDS)
+    questions = load_questions(DEV_QUESTIONS)
+    assert questions
+    missing = []
+    for question in questions:
+        assert set(question.gold) <= {s.source_id for s in seeds.sources()}, question.q
+        for source_id, phrases in question.gold.items():
+            for phrase in phrases or []:
+                if normalize(phrase) not in normalize(seeds.source(source_id).text):
+                    missing.append((question.q, source_id, phrase))
+    assert not missing
