@@ -6,7 +6,6 @@ Vectors are L2-normalised float32, so FAISS inner product equals cosine similari
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 from typing import Protocol
@@ -39,6 +38,24 @@ def resolve_model(model: str) -> str:
     return model
 
 
+def _cached_hub_model(name: str) -> str:
+    """The local snapshot folder of a hub model already in the Hugging Face cache; never downloads.
+
+    Resolving the cache ourselves (local_files_only) fails at once, where letting the library try the
+    hub would wait on network retries on a machine without access.
+    """
+    try:
+        from huggingface_hub import snapshot_download
+
+        return snapshot_download(repo_id=name, local_files_only=True)
+    except Exception:  # not a valid repo id, or not in the cache
+        raise ModelLoadError(
+            f"cannot load embedding model {name!r}: it is neither a local folder nor a model in the local "
+            "Hugging Face cache, and nothing is downloaded at run time. Set STORYBOT_MODEL to a model folder, "
+            "or unset it for the packaged all-MiniLM-L6-v2."
+        ) from None
+
+
 class SentenceTransformerEmbedder:
     """The real model, loaded on first use (importing sentence-transformers takes seconds)."""
 
@@ -53,10 +70,8 @@ class SentenceTransformerEmbedder:
         if self._model is not None:
             return
         target = resolve_model(self.name)
-        is_folder = Path(target).is_dir()
-        if not is_folder and self.name != DEFAULT_MODEL:
-            # No hub is reachable from here: only a model already in the local cache can load.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        if not Path(target).is_dir():
+            target = _cached_hub_model(self.name)
         try:
             from transformers.utils import logging as hf_logging
 
@@ -65,11 +80,10 @@ class SentenceTransformerEmbedder:
 
             self._model = SentenceTransformer(target, device="cpu")
         except Exception as exc:  # the library raises OSError, ValueError or hub errors
-            where = "the folder" if is_folder else "a local folder nor a model in the Hugging Face cache"
             raise ModelLoadError(
-                f"cannot load embedding model {self.name!r}: it is not {where} that sentence-transformers can "
-                f"load ({type(exc).__name__}). Set STORYBOT_MODEL to a model folder, or unset it for the "
-                "packaged all-MiniLM-L6-v2."
+                f"cannot load embedding model {self.name!r} from {target}: sentence-transformers failed "
+                f"({type(exc).__name__}). Set STORYBOT_MODEL to a model folder, or unset it for the packaged "
+                "all-MiniLM-L6-v2."
             ) from None
         model = self._model
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension

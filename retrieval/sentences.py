@@ -12,10 +12,11 @@ from collections.abc import Iterator
 
 from retrieval.models import Passage, PassageKind, Source
 
-SEGMENTER_VERSION = 1
+SEGMENTER_VERSION = 2
 
 ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sen rep gov gen lt col sgt capt adm cmdr maj pvt cpl st jr sr inc corp co ltd
+    """mr mrs ms messrs mmes dr prof sen sens rep reps gov govs gen gens lt col sgt capt adm cmdr maj pvt cpl
+    st jr sr inc corp co ltd atty supt ret
     vs fig jan feb mar apr jun jul aug sep sept oct nov dec mt ft ave blvd rev hon pres
     supt det insp sec dept est approx min max vol etc al""".split()
 )
@@ -62,26 +63,47 @@ def _inside_closed_quotation(body: str, position: int) -> bool:
     return False
 
 
+# A short tail that only attributes the quotation before it: `“Why now?” Walsh asked.`
+_ATTRIBUTION_TAIL = re.compile(
+    r"^(?:[\w.'’-]+\s){0,3}(?:said|says|asked|asks|added|adds|wrote|writes|continued|recalled|explained|noted|"
+    r"replied|insisted|argued|tweeted|told\s[\w.'’-]+)\.$"
+)
+
+
 def sentence_spans(text: str) -> Iterator[tuple[int, int, int]]:
     """Yield (start, end, paragraph number) for each sentence; `text[start:end]` is the sentence."""
     for number, para in enumerate(_PARAGRAPH.finditer(text)):
         base = para.start()
         body = para.group(0)
+        spans: list[tuple[int, int, int]] = []
         cursor = 0
         for stop in _BOUNDARY.finditer(body):
             if _is_abbreviation(body, stop.start()) or _inside_closed_quotation(body, stop.end()):
                 continue
-            yield from _trimmed(body, base, cursor, stop.end(), number)
+            spans += _trimmed(body, base, cursor, stop.end(), number)
             cursor = stop.end()
-        yield from _trimmed(body, base, cursor, len(body), number)
+        spans += _trimmed(body, base, cursor, len(body), number)
+        yield from _attach_attributions(text, spans)
 
 
-def _trimmed(body: str, base: int, start: int, end: int, number: int) -> Iterator[tuple[int, int, int]]:
+def _attach_attributions(text: str, spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Join an attribution tail ("Walsh asked.") to the quoted sentence it attributes."""
+    out: list[tuple[int, int, int]] = []
+    for start, end, number in spans:
+        if out and _ATTRIBUTION_TAIL.match(text[start:end]) and text[out[-1][1] - 1] in "”\"’'?!":
+            out[-1] = (out[-1][0], end, number)
+        else:
+            out.append((start, end, number))
+    return out
+
+
+def _trimmed(body: str, base: int, start: int, end: int, number: int) -> list[tuple[int, int, int]]:
     piece = body[start:end]
     stripped = piece.strip()
-    if stripped:
-        lead = len(piece) - len(piece.lstrip())
-        yield base + start + lead, base + start + lead + len(stripped), number
+    if not stripped:
+        return []
+    lead = len(piece) - len(piece.lstrip())
+    return [(base + start + lead, base + start + lead + len(stripped), number)]
 
 
 # --- page furniture -------------------------------------------------------------------------------
@@ -89,7 +111,8 @@ def _trimmed(body: str, base: int, start: int, end: int, number: int) -> Iterato
 _FURNITURE_LINE = re.compile(
     r"""^(enlarge\s+(image|photo|picture)|photo(graph)?s?:?|image:?|picture:?|video:?|caption:?|
     credit:?|advertisement|read\s+more.*|click\s+here.*|share\s+this.*|related:.*|see\s+also:.*|
-    (photo|image)\s*(credit)?:.*|©.*|copyright.*|all\s+rights\s+reserved.*)$""",
+    (photo|image)\s*(credit)?:.*|©.*|copyright.*|all\s+rights\s+reserved.*|site\s+(mobile\s+)?navigation|
+    supported\s+by|continue\s+reading(\s+the\s+main\s+story)?|skip\s+to\s+(main\s+)?content)$""",
     re.IGNORECASE | re.VERBOSE,
 )
 # A credit ("Uncredited / dpa", "John Doe/AP") or a wire sign-off ("vet/AFP/AP", "dpa/reuters").

@@ -1,0 +1,277 @@
+"""The Discord front end: mentions and slash commands in, the Engine's answers out.
+
+Thin on purpose: layout lives in `bot.discord_layout` (no discord import), retrieval in the Engine.
+Retrieval runs in a worker thread, so the gateway heartbeat and other users never wait on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+from pydantic import ValidationError
+
+from bot.discord_layout import (
+    Message,
+    answer_message,
+    cooldown_text,
+    fit,
+    help_message,
+    question_from_mention,
+    question_text,
+    source_choices,
+    source_message,
+    sources_message,
+)
+from bot.discord_settings import ConfigError, DiscordSettings, load_discord_settings
+from retrieval.engine import Engine
+from retrieval.errors import StorybotError, UnknownSourceError
+from retrieval.models import SourceSummary
+from retrieval.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side while answering. It has been logged; please try again."
+ERROR_CHARS = 300
+
+
+class DiscordUnreachable(StorybotError):
+    """Discord could not be reached at start-up."""
+
+
+class QuestionCooldown(app_commands.AppCommandError):
+    """A user asked more questions than the cooldown allows."""
+
+    def __init__(self, retry_after: float):
+        super().__init__(cooldown_text(retry_after))
+        self.retry_after = retry_after
+
+
+class ChannelNotAllowed(app_commands.CheckFailure):
+    """The bot does not answer in this channel."""
+
+
+def explain(error: BaseException) -> str:
+    """The short, user-safe reply for an error; anything unexpected is logged with its traceback."""
+    error = getattr(error, "original", error)  # CommandInvokeError wraps what the command raised
+    if isinstance(error, (QuestionCooldown, ChannelNotAllowed)):
+        return str(error)
+    if isinstance(error, StorybotError):
+        return "Sorry: " + fit(str(error), ERROR_CHARS)
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    log.error("unexpected error while answering", exc_info=error)
+    return SOMETHING_WENT_WRONG
+
+
+def send_kwargs(message: Message) -> dict[str, Any]:
+    """Keyword arguments for any discord.py send or edit, with mentions disabled."""
+    return {
+        "content": message.content or None,
+        "embeds": [discord.Embed.from_dict(embed) for embed in message.embeds],
+        "allowed_mentions": NO_MENTIONS,
+    }
+
+
+class UserCooldown:
+    """At most `rate` questions per `per` seconds for each user, shared by mentions and /ask."""
+
+    def __init__(self, rate: int, per: float):
+        self._mapping: commands.CooldownMapping[int] = commands.CooldownMapping.from_cooldown(
+            rate, per, lambda user_id: user_id
+        )
+
+    def charge(self, user_id: int) -> None:
+        """Count one question; raise QuestionCooldown when the user is over the rate."""
+        retry_after = self._mapping.get_bucket(user_id).update_rate_limit()
+        if retry_after:
+            raise QuestionCooldown(retry_after)
+
+
+class StoryTree(app_commands.CommandTree):
+    """The one handler for slash-command errors: a short ephemeral reply, tracebacks only in the log."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        text = explain(error)
+        try:
+            if not interaction.response.is_done():
+                await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                return
+            if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+                # A deferred reply is public; replace it so the error is seen only by the asker.
+                await interaction.delete_original_response()
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            log.exception("could not tell the user about an error in /%s", getattr(interaction.command, "name", "?"))
+
+
+class StoryCog(commands.Cog, name="Story"):
+    """Answers questions about the story, and lists and shows its sources."""
+
+    def __init__(self, bot: StoryBot):
+        self.bot = bot
+        self.engine = bot.engine
+        self.cooldown = UserCooldown(bot.settings.discord_cooldown_rate, bot.settings.discord_cooldown_seconds)
+        self.channels = frozenset(bot.settings.discord_channels)
+        self.story_title = ""
+        self.summaries: dict[str, SourceSummary] = {}
+
+    async def cog_load(self) -> None:
+        def read() -> tuple[str, list[SourceSummary]]:
+            summaries = self.engine.sources()
+            story = summaries[0].story_id if summaries else None
+            title = next((s.title for s in self.engine.stories() if s.story_id == story), story or "")
+            return title, summaries
+
+        self.story_title, summaries = await asyncio.to_thread(read)
+        self.summaries = {s.source_id: s for s in summaries}
+
+    def allowed_in(self, channel: Any) -> bool:
+        """Whether the bot answers in this channel (or, for a thread, in its parent)."""
+        if not self.channels:
+            return True
+        return bool({getattr(channel, "id", None), getattr(channel, "parent_id", None)} & self.channels)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        channel = interaction.channel or discord.Object(interaction.channel_id or 0)
+        if not self.allowed_in(channel):
+            where = ", ".join(f"<#{c}>" for c in sorted(self.channels))
+            raise ChannelNotAllowed(f"I answer questions in {where}.")
+        return True
+
+    async def answer(self, question: str) -> Message:
+        answer = await asyncio.to_thread(self.engine.ask, question_text(question))
+        return answer_message(answer)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return
+        mentioned = any(user.id == me.id for user in message.mentions)
+        resolved = message.reference.resolved if message.reference else None
+        replied_to = isinstance(resolved, discord.Message) and resolved.author.id == me.id
+        if not (mentioned or replied_to) or not self.allowed_in(message.channel):
+            return
+        try:
+            self.cooldown.charge(message.author.id)
+            reply = await self.answer(question_from_mention(message.content, me.id))
+        except Exception as error:  # whatever happens, the asker hears back; explain() logs the unexpected
+            reply = Message(content=explain(error))
+        await message.channel.send(
+            **send_kwargs(reply), reference=message.to_reference(fail_if_not_exists=False), mention_author=False
+        )
+
+    @app_commands.command(name="ask")
+    @app_commands.describe(question="Your question about the story, e.g. What did Paris deny?")
+    async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 3, 300]) -> None:
+        """Ask about the story: each outlet answers in its own words, or is listed as not reporting it."""
+        self.cooldown.charge(interaction.user.id)
+        await interaction.response.defer(thinking=True)
+        reply = await self.answer(question)
+        await interaction.edit_original_response(**send_kwargs(reply))
+
+    @app_commands.command(name="sources")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        """List the story's sources: outlet, title, id and passage count."""
+        reply = sources_message(self.story_title, list(self.summaries.values()))
+        await interaction.response.send_message(**send_kwargs(reply), ephemeral=True)
+
+    @app_commands.command(name="source")
+    @app_commands.rename(source_id="id")
+    @app_commands.describe(source_id="The source's id; type part of an outlet or id to pick one")
+    async def source(self, interaction: discord.Interaction, source_id: app_commands.Range[str, 1, 100]) -> None:
+        """Show one source: outlet, title, date, passage count, link and opening lines."""
+        summary = self.summaries.get(source_id.strip())
+        if summary is None:
+            raise UnknownSourceError(f"no source {source_id!r} in this story; /sources lists them")
+        source = self.engine.source(summary.source_id)
+        await interaction.response.send_message(**send_kwargs(source_message(source, summary.passages)), ephemeral=True)
+
+    @source.autocomplete("source_id")
+    async def source_id_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=label, value=value)
+                for label, value in source_choices(self.summaries.values(), current)]
+
+    @app_commands.command(name="help")
+    async def help(self, interaction: discord.Interaction) -> None:
+        """What storybot does, with an example question."""
+        name = self.bot.user.name if self.bot.user else "storybot"
+        await interaction.response.send_message(**send_kwargs(help_message(name)), ephemeral=True)
+
+
+class StoryBot(commands.Bot):
+    """storybot on Discord: answers @mentions, replies and slash commands from a loaded Engine."""
+
+    def __init__(self, engine: Engine, settings: DiscordSettings, *, sync: bool = False, **options: Any):
+        # storybot has no voice: discord.py's warnings about missing voice libraries would only confuse.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        intents = discord.Intents.default()
+        intents.message_content = True  # replies to the bot carry the question in their text
+        options.setdefault("allowed_mentions", NO_MENTIONS)
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
+                         tree_cls=StoryTree, **options)
+        self.engine = engine
+        self.settings = settings
+        self.sync_commands = sync
+
+    async def setup_hook(self) -> None:
+        await self.add_cog(StoryCog(self))
+        if not self.sync_commands:
+            return
+        guild = discord.Object(self.settings.discord_guild_id) if self.settings.discord_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        where = f"to the dev guild {guild.id}" if guild else "globally (Discord may take a while to show them)"
+        log.info("synced %d slash commands %s", len(synced), where)
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Do nothing: there are no prefix commands; StoryCog answers mentions."""
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s (id %s) in %d guilds", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+        if not self.sync_commands:
+            log.info("slash commands were not synced this run; after installing or changing them, start "
+                     "once with `storybot discord --sync`")
+
+
+async def serve(engine: Engine, settings: DiscordSettings, *, sync: bool = False, **options: Any) -> None:
+    """Run the bot until it is closed, turning a refused token or intent into a ConfigError."""
+    async with StoryBot(engine, settings, sync=sync, **options) as bot:
+        try:
+            await bot.start(settings.discord_token.get_secret_value())
+        except discord.LoginFailure:
+            raise ConfigError("Discord rejected STORYBOT_DISCORD_TOKEN; reset the token in the Developer Portal "
+                              "(your app → Bot → Reset Token) and update .env") from None
+        except discord.PrivilegedIntentsRequired:
+            raise ConfigError("Discord refused the Message Content intent; enable it in the Developer Portal "
+                              "(your app → Bot → Privileged Gateway Intents → Message Content Intent)") from None
+        except aiohttp.ClientConnectionError as error:
+            raise DiscordUnreachable(f"cannot reach Discord ({type(error).__name__}); check the network, "
+                                     "a proxy or a firewall") from None
+
+
+def run_discord(sync: bool = False) -> None:
+    """Start the bot: settings first (a bad token fails before the model loads), then the engine, then Discord."""
+    settings = load_discord_settings()
+    if not logging.getLogger().handlers:
+        discord.utils.setup_logging()
+    try:
+        core = Settings()
+    except ValidationError as error:
+        problem = error.errors()[0]
+        raise ConfigError(f"invalid setting STORYBOT_{str(problem['loc'][0]).upper()}: {problem['msg']}") from None
+    engine = Engine(core)
+    log.info("loading the model and index")
+    engine.load()
+    try:
+        asyncio.run(serve(engine, settings, sync=sync))
+    except KeyboardInterrupt:
+        log.info("stopped")

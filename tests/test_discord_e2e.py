@@ -1,0 +1,364 @@
+"""The real discord.py client and the real engine, against the loopback Discord in tests/discord_fake.py."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import statistics
+import time
+
+import aiohttp
+import discord
+import pytest
+
+from bot.discord_bot import SOMETHING_WENT_WRONG, DiscordUnreachable, StoryBot, serve
+from bot.discord_layout import answer_message, measure
+from bot.discord_settings import ConfigError, DiscordSettings
+from retrieval.engine import Engine
+from retrieval.errors import IndexError_
+from retrieval.settings import Settings
+from tests.conftest import DENIAL_SENTENCE
+from tests.discord_fake import EPHEMERAL, FakeDiscord, NoDNS
+
+pytestmark = [pytest.mark.discord, pytest.mark.asyncio(loop_scope="session")]
+
+NO_PINGS = {"parse": [], "replied_user": False}
+
+
+def bot_settings(fake: FakeDiscord, **overrides) -> DiscordSettings:
+    values = dict(discord_token=fake.token, discord_guild_id=fake.guild_id, discord_channels=[fake.channel_id],
+                  discord_cooldown_rate=5, discord_cooldown_seconds=30)
+    return DiscordSettings(_env_file=None, **(values | overrides))
+
+
+def client_options() -> dict:
+    # No name ever resolves, so nothing can leave 127.0.0.1; READY is not held back 2 s for more guilds.
+    return {"connector": aiohttp.TCPConnector(resolver=NoDNS()), "guild_ready_timeout": 0.1}
+
+
+@pytest.fixture(scope="session")
+async def fake():
+    fake = FakeDiscord()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture(scope="session")
+async def storybot(fake, seed_engine):
+    with fake.pointed_at():
+        bot = StoryBot(seed_engine, bot_settings(fake), sync=True, **client_options())
+        runner = asyncio.create_task(bot.start(fake.token))
+        ready = asyncio.create_task(bot.wait_until_ready())
+        await asyncio.wait({runner, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        if not ready.done():
+            ready.cancel()
+            why = runner.exception() if runner.done() else "no READY within 30 s"
+            await bot.close()
+            await asyncio.wait({runner}, timeout=10)
+            raise RuntimeError(f"the bot did not become ready: {why!r}")
+        yield bot
+        await asyncio.wait_for(bot.close(), 10)
+        await asyncio.wait_for(runner, 10)
+
+
+@pytest.fixture
+def refusals_expected():
+    """Marks a test that provokes refusals on purpose."""
+
+
+@pytest.fixture(autouse=True)
+def nothing_refused(request, fake):
+    """Whatever a test does, the bot itself must never make a request that Discord would refuse."""
+    fake.rejections.clear()
+    yield
+    if "refusals_expected" not in request.fixturenames:
+        assert fake.rejections == [], "the loopback Discord refused requests"
+    fake.rejections.clear()
+
+
+def outlets(engine: Engine) -> list[str]:
+    return [s.outlet for s in engine.sources()]
+
+
+async def test_commands_are_registered_with_descriptions(storybot, fake):
+    commands = {c["name"]: c for c in fake.commands[fake.guild_id]}
+    assert set(commands) == {"ask", "sources", "source", "help"}
+    assert all(c["description"] for c in commands.values())
+    (question,) = commands["ask"]["options"]
+    assert question["name"] == "question" and question["required"] and question["description"]
+    assert (question["min_length"], question["max_length"]) == (3, 300)
+    (source_id,) = commands["source"]["options"]
+    assert source_id["name"] == "id" and source_id["autocomplete"] is True
+    assert fake.identify["intents"] & (1 << 15), "the message-content intent is requested"
+
+
+async def test_a_mention_is_answered_with_the_denial_sentence(storybot, fake):
+    asked = await fake.post_message(f"{fake.mention()} what did Paris deny?")
+    reply = await fake.wait_reply(asked)
+    assert DENIAL_SENTENCE in reply.message["content"].replace("\\", "")
+    assert reply.payload["allowed_mentions"] == NO_PINGS and reply.pings == frozenset()
+    assert all(outlet.split(" ")[0] in reply.message["content"] for outlet in outlets(storybot.engine))
+
+
+async def test_a_reply_to_the_bot_is_a_question(storybot, fake):
+    first = await fake.wait_reply(await fake.post_message(f"{fake.mention()} what did Paris deny?"))
+    follow_up = await fake.post_message("And what did Moscow say about troops?", reply_to=first.message)
+    reply = await fake.wait_reply(follow_up)
+    assert "Moscow say about troops" in reply.message["content"]
+
+
+async def test_unaddressed_messages_bots_and_other_channels_are_ignored(storybot, fake):
+    ignored = [
+        await fake.post_message("what did Paris deny?"),
+        await fake.post_message(f"{fake.mention()} what did Paris deny?", author=fake.new_user("relay", bot=True)),
+        await fake.post_message(f"{fake.mention()} what did Paris deny?", channel_id=fake.other_channel_id),
+        await fake.post_message("@everyone what did Paris deny?"),
+        await fake.post_message(f"{fake.mention()} what did Paris deny?", author=fake.bot_user),
+    ]
+    # Events are handled in order, so once a later question is answered the earlier ones were seen.
+    await fake.wait_reply(await fake.post_message(f"{fake.mention()} what did Paris deny?"))
+    assert all(fake.replies_to(message) == [] for message in ignored)
+
+
+async def test_ask_defers_then_edits_the_original_with_every_outlet(storybot, fake):
+    interaction = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}))
+    assert interaction.deferred and interaction.ack_latency < 3
+    (reply,) = interaction.replies
+    assert reply is interaction.original and not reply["flags"] & EPHEMERAL
+    assert DENIAL_SENTENCE in reply["content"].replace("\\", "")
+    for outlet in outlets(storybot.engine):
+        assert outlet.split(" ")[0] in reply["content"]
+    edit = next(s for s in fake.sent if s.message["id"] == reply["id"])
+    assert edit.route == "edit_original" and edit.payload["allowed_mentions"]["parse"] == []
+
+
+async def test_sources_lists_both_seeds_ephemerally(storybot, fake):
+    interaction = await fake.wait_answered(await fake.invoke("sources"))
+    assert interaction.ack_type == 4
+    (reply,) = interaction.replies
+    assert reply["flags"] & EPHEMERAL
+    (embed,) = reply["embeds"]
+    text = json.dumps(embed, ensure_ascii=False)
+    for source in storybot.engine.sources():
+        assert source.source_id in text and f"{source.passages} passages" in text
+        assert source.outlet.split(" ")[0] in text
+
+
+async def test_source_autocompletes_and_shows_one_source(storybot, fake):
+    typed = await fake.wait_answered(await fake.invoke("source", {"id": "unnamed"}, focused="id"))
+    assert [c["value"] for c in typed.choices] == ["004_c92dd615dfce2fa4"]
+    shown = await fake.wait_answered(await fake.invoke("source", {"id": "004_c92dd615dfce2fa4"}))
+    (reply,) = shown.replies
+    assert reply["flags"] & EPHEMERAL
+    (embed,) = reply["embeds"]
+    assert embed["title"].startswith("French and Russian defence ministers")
+    assert "Lecornu" in embed["description"]
+    unknown = await fake.wait_answered(await fake.invoke("source", {"id": "nope"}))
+    (reply,) = unknown.replies
+    assert reply["flags"] & EPHEMERAL and "no source 'nope'" in reply["content"]
+
+
+async def test_help_explains_with_an_example(storybot, fake):
+    (reply,) = (await fake.wait_answered(await fake.invoke("help"))).replies
+    assert "What did Paris deny?" in reply["content"] and reply["flags"] & EPHEMERAL
+
+
+async def test_everyone_and_role_mentions_ping_nobody(storybot, fake):
+    text = f"{fake.mention()} @everyone @here <@&{fake.role_id}> what did Paris deny?"
+    reply = await fake.wait_reply(await fake.post_message(text))
+    assert reply.payload["allowed_mentions"] == NO_PINGS and reply.pings == frozenset()
+    assert "@everyone" not in reply.message["content"]  # shown as text, broken by a zero-width space
+    interaction = await fake.wait_answered(await fake.invoke("ask", {"question": "@everyone what did Paris deny?"}))
+    edit = next(s for s in fake.sent if s.message["id"] == interaction.original["id"])
+    assert edit.payload["allowed_mentions"]["parse"] == [] and edit.pings == frozenset()
+
+
+LONG_STORY = {
+    "story": {"id": "long-denials", "title": "Ministries deny the talks"},
+    "sources": {f"{i:03d}_long": {"outlet": f"Outlet {i} **Daily** @everyone", "title": f"Report {i}"}
+                for i in range(6)},
+}
+
+
+def long_article(i: int) -> str:
+    clauses = ", ".join(f"according to official number {n} of outlet {i}, whose statement ran to many words"
+                        for n in range(6))
+    return (f"Report {i}\n\nWeather was mild in the capital on Wednesday.\n\n"
+            f"The defence ministry in Paris denied that any talks about Ukraine had taken place with Moscow, "
+            f"{clauses}, and <@&{i}> **insisted** the denial stood @everyone.\n\n"
+            f"The ministry also denied reports of troop talks, {clauses}.\n")
+
+
+@pytest.fixture(scope="session")
+def long_engine(tmp_path_factory, seed_engine) -> Engine:
+    root = tmp_path_factory.mktemp("long")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "sources.json").write_text(json.dumps(LONG_STORY), encoding="utf-8")
+    for i in range(6):
+        (corpus / f"{i:03d}_long.txt").write_text(long_article(i), encoding="utf-8")
+    engine = Engine(Settings(corpus=corpus, index_dir=root / "index"), embedder=seed_engine.embedder)
+    engine.load()
+    return engine
+
+
+async def test_an_answer_too_long_for_discord_arrives_trimmed(storybot, fake, long_engine, monkeypatch):
+    question = "What did the defence ministry deny about talks?"
+    untrimmed = answer_message(await asyncio.to_thread(long_engine.ask, question), limit=10**9).content
+    assert measure(untrimmed) > 2000, "the test story must overflow a message to test trimming"
+    monkeypatch.setattr(storybot.get_cog("Story"), "engine", long_engine)
+    reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} {question}"))
+    content = reply.message["content"]
+    assert len(content) <= 2000 and "…" in content
+    for i in range(6):
+        assert f"Outlet {i}" in content, "no outlet is dropped"
+    assert reply.pings == frozenset() and "@everyone" not in content and "<@&" not in content
+    interaction = await fake.wait_answered(await fake.invoke("ask", {"question": question}))
+    assert len(interaction.original["content"]) <= 2000
+
+
+async def test_twenty_concurrent_asks_are_acknowledged_in_time_and_answered(storybot, fake, record_property):
+    started = time.monotonic()
+    interactions = await asyncio.gather(*(
+        fake.invoke("ask", {"question": f"What did Paris deny? ({n})"}) for n in range(20)))
+    await fake.wait_until(lambda: all(i.answered for i in interactions), timeout=30)
+    elapsed = time.monotonic() - started
+    latencies = [i.ack_latency for i in interactions]
+    assert all(i.deferred for i in interactions) and max(latencies) < 3
+    assert all(DENIAL_SENTENCE in i.original["content"].replace("\\", "") for i in interactions)
+    beats = [t for t in fake.heartbeats if t >= started - fake.heartbeat_interval]
+    gaps = [b - a for a, b in zip(beats, beats[1:])]
+    assert not gaps or max(gaps) < 2.5 * fake.heartbeat_interval, "heartbeats stalled while answering"
+    median_ms, max_ms = statistics.median(latencies) * 1000, max(latencies) * 1000
+    record_property("ack_median_ms", round(median_ms, 1))
+    record_property("ack_max_ms", round(max_ms, 1))
+    print(f"\n20 concurrent /ask: ack median {median_ms:.1f} ms, max {max_ms:.1f} ms; all answered in {elapsed:.2f} s")
+
+
+async def test_slow_retrieval_blocks_neither_acknowledgements_nor_the_event_loop(storybot, fake, monkeypatch):
+    engine = storybot.get_cog("Story").engine
+    real_ask = engine.ask
+
+    def slow_ask(question, story_id=None):
+        time.sleep(1.0)  # a slow model or a big index; blocking, as real retrieval is
+        return real_ask(question, story_id)
+
+    monkeypatch.setattr(engine, "ask", slow_ask)
+    lags: list[float] = []
+
+    async def probe() -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.02)
+            lags.append(time.monotonic() - before - 0.02)
+
+    prober = asyncio.create_task(probe())
+    try:
+        interactions = await asyncio.gather(*(
+            fake.invoke("ask", {"question": f"What did Paris deny? [{n}]"}) for n in range(8)))
+        await fake.wait_until(lambda: all(i.answered for i in interactions), timeout=20)
+    finally:
+        prober.cancel()
+    assert max(i.ack_latency for i in interactions) < 1.0
+    assert max(lags) < 0.5, f"the event loop stalled for {max(lags):.2f} s"
+
+
+async def test_cooldown_answers_excess_with_an_ephemeral_note(storybot, fake):
+    user = fake.new_user("eager")
+    for n in range(5):
+        await fake.wait_answered(await fake.invoke("ask", {"question": f"What did Paris deny? {n}"}, user=user))
+    refused = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}, user=user))
+    (note,) = refused.replies
+    assert refused.ack_type == 4 and note["flags"] & EPHEMERAL
+    assert "try again in" in note["content"]
+    mention = await fake.wait_reply(await fake.post_message(f"{fake.mention()} what did Paris deny?", author=user))
+    assert "try again in" in mention.message["content"]
+
+
+async def test_slash_commands_elsewhere_say_where_the_bot_answers(storybot, fake):
+    interaction = await fake.wait_answered(
+        await fake.invoke("ask", {"question": "What did Paris deny?"}, channel_id=fake.other_channel_id))
+    (note,) = interaction.replies
+    assert note["flags"] & EPHEMERAL and f"<#{fake.channel_id}>" in note["content"]
+
+
+async def test_retrieval_errors_are_short_and_the_bot_keeps_serving(storybot, fake, monkeypatch, caplog):
+    engine = storybot.get_cog("Story").engine
+    real_ask = engine.ask
+    failures = iter([RuntimeError("faiss exploded at /secret/internal/path"),
+                     IndexError_("the index is unreadable; rebuild it with `storybot index`")])
+
+    def failing_once(question, story_id=None):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real_ask(question, story_id)
+
+    monkeypatch.setattr(engine, "ask", failing_once)
+    with caplog.at_level(logging.ERROR, logger="bot.discord_bot"):
+        crashed = await fake.wait_reply(await fake.post_message(f"{fake.mention()} what did Paris deny?"))
+    assert crashed.message["content"] == SOMETHING_WENT_WRONG
+    assert any(r.exc_info and "faiss exploded" in str(r.exc_info[1]) for r in caplog.records), "traceback logged"
+
+    failed = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}))
+    (note,) = failed.replies
+    assert failed.original_deleted and note["flags"] & EPHEMERAL
+    assert note["content"].startswith("Sorry: the index is unreadable") and len(note["content"]) < 300
+
+    served = await fake.wait_reply(await fake.post_message(f"{fake.mention()} what did Paris deny?"))
+    assert DENIAL_SENTENCE in served.message["content"].replace("\\", "")
+    again = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}))
+    assert DENIAL_SENTENCE in again.original["content"].replace("\\", "")
+
+
+async def test_an_empty_mention_gets_the_question_error(storybot, fake):
+    reply = await fake.wait_reply(await fake.post_message(fake.mention()))
+    assert reply.message["content"].startswith("Sorry: the question is empty")
+
+
+async def test_the_fake_refuses_what_discord_refuses(storybot, fake, refusals_expected):
+    channel = storybot.get_channel(fake.channel_id)
+    with pytest.raises(discord.HTTPException) as too_long:
+        await channel.send("x" * 2001)
+    assert too_long.value.code == 50035
+
+    interaction = await fake.wait_answered(await fake.invoke("help"))
+    callback = f"{fake.api_base}/interactions/{interaction.id}/{interaction.token}/callback"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(callback, json={"type": 4, "data": {"content": "again"}}) as twice:
+            assert twice.status == 400 and (await twice.json())["code"] == 40060
+        late = await fake.invoke("help", user=fake.new_user())
+        await fake.wait_answered(late)
+        late.acked, late.created = None, late.created - 3.5  # as if the bot had answered too late
+        async with http.post(f"{fake.api_base}/interactions/{late.id}/{late.token}/callback",
+                             json={"type": 5}) as too_late:
+            assert too_late.status == 404 and (await too_late.json())["code"] == 10062
+            assert too_late.headers["Content-Type"] == "application/json"
+    assert [r.code for r in fake.rejections] == [50035, 40060, 10062]
+
+
+async def test_serve_turns_a_refused_token_or_intent_into_a_config_error(seed_engine, caplog):
+    caplog.set_level(logging.DEBUG)
+    for fake_kwargs, needle in (({}, "rejected STORYBOT_DISCORD_TOKEN"), ({"enabled_intents": 0}, "Message Content")):
+        other = FakeDiscord(**fake_kwargs)
+        await other.start()
+        try:
+            settings = bot_settings(other)
+            if not fake_kwargs:
+                other.token = other.token[:-4] + "abcd"  # Discord no longer knows the configured token
+            with other.pointed_at(), pytest.raises(ConfigError, match=needle) as refused:
+                await asyncio.wait_for(serve(seed_engine, settings, **client_options()), 20)
+            token = settings.discord_token.get_secret_value()
+            assert token not in str(refused.value) and token not in caplog.text, "the token leaked"
+        finally:
+            await other.close()
+
+
+async def test_serve_reports_an_unreachable_discord(seed_engine):
+    gone = FakeDiscord()
+    await gone.start()
+    await gone.close()  # nothing listens on its port any more
+    with gone.pointed_at(), pytest.raises(DiscordUnreachable, match="cannot reach Discord"):
+        await asyncio.wait_for(serve(seed_engine, bot_settings(gone), **client_options()), 20)

@@ -1,0 +1,226 @@
+"""The Discord layout as plain functions: answer models in, payload data out, no discord involved."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from bot.discord_layout import (
+    CONTENT_LIMIT,
+    ELLIPSIS,
+    answer_message,
+    cooldown_text,
+    escape,
+    fit,
+    help_message,
+    measure,
+    question_from_mention,
+    question_text,
+    shorten,
+    source_choices,
+    source_message,
+    sources_message,
+)
+from retrieval.models import Answer, OutletAnswer, Quote, Source, SourceSummary
+from retrieval.settings import PROJECT_ROOT
+from tests.discord_fake import message_problems, pings
+
+DENIAL = "The French Ministry of Defense denied this a little later."
+NO_PINGS = {"parse": []}
+
+
+def outlet(i: int, *quotes: str, name: str | None = None) -> OutletAnswer:
+    return OutletAnswer(
+        source_id=f"{i:03d}_src", outlet=name or f"Outlet {i}", title=f"Title {i}", covered=bool(quotes),
+        quotes=[Quote(text=q, start=10 * n, end=10 * n + len(q), score=0.9 - n / 10) for n, q in enumerate(quotes)],
+    )
+
+
+def answer(*outlets: OutletAnswer, question: str = "What did Paris deny?") -> Answer:
+    return Answer(question=question, story="story", outlets=list(outlets))
+
+
+def assert_valid(content: str) -> None:
+    assert measure(content) <= CONTENT_LIMIT
+    assert message_problems({"content": content, "allowed_mentions": NO_PINGS}) == []
+    assert pings(content, None, None) == frozenset(), "pings someone even with mentions allowed"
+
+
+def test_the_layout_module_does_not_import_discord():
+    code = "import sys, bot.discord_layout; sys.exit('discord' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT).returncode == 0
+
+
+# --- escaping and trimming ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("**bold** _it_ ~~gone~~ `code` ||spoiler||", r"\*\*bold\*\* \_it\_ \~\~gone\~\~ \`code\` \|\|spoiler\|\|"),
+    ("[click](http://evil.example)", r"\[click\](<http://evil.example>)"),
+    ("<@123> <@!123> <@&456> <#789> <t:0:R> <:pog:1>", r"\<@123\> \<@!123\> \<@&456\> \<#789\> \<t:0:R\> \<:pog:1\>"),
+    ("# Heading", r"\# Heading"),
+    ("- item", r"\- item"),
+    ("-# subtext", r"\-# subtext"),
+    ("1. first", r"1\. first"),
+    ("> quoted", r"\> quoted"),
+    ("back\\slash", r"back\\slash"),
+    ("line\n\n# two", r"line # two"),
+    ("see https://example.com/a_b_(c).", "see <https://example.com/a_b_(c)>."),
+])
+def test_escape_shows_text_literally(raw, shown):
+    assert escape(raw) == shown
+
+
+def test_escape_breaks_mass_mentions():
+    text = escape("hello @everyone and @here and @Everyone")
+    assert "@everyone" not in text.lower() and "@here" not in text
+    assert text.replace("\u200b", "") == "hello @everyone and @here and @Everyone"
+
+
+def test_shorten_cuts_at_a_word_boundary_with_an_ellipsis():
+    assert shorten("The ministry denied this a little later.", 20) == "The ministry denied" + ELLIPSIS
+    assert shorten("short", 20) == "short"
+    assert shorten("a" * 50, 10) == "a" * 9 + ELLIPSIS  # one long word is cut, not dropped
+    assert shorten("anything", 0) == ""
+
+
+def test_lengths_count_astral_characters_twice():
+    assert measure("🙂") == 2
+    assert measure(shorten("🙂" * 30, 11)) <= 11
+
+
+def test_fit_keeps_the_escaped_form_within_the_limit():
+    for text in ("*" * 3000, "_a" * 1000, "<@1> " * 400, "plain words " * 300):
+        out = fit(text, 500)
+        assert measure(out) <= 500 and out.endswith(ELLIPSIS)
+
+
+# --- answers ---------------------------------------------------------------------------------------
+
+
+def test_an_answer_lists_each_outlet_with_quotes_citations_or_not_reported():
+    content = answer_message(answer(outlet(0, DENIAL, "Paris said no."), outlet(4))).content
+    assert content.splitlines() == [
+        "**Q:** What did Paris deny?",
+        "",
+        "**Outlet 0**",
+        f"> {DENIAL}",
+        "> — `000_src`, chars 0–58",
+        "> Paris said no.",
+        "> — `000_src`, chars 10–24",
+        "",
+        "Not reported by **Outlet 4** (`004_src`).",
+    ]
+    assert_valid(content)
+
+
+def test_an_answer_too_long_is_trimmed_at_word_boundaries_and_keeps_every_outlet():
+    long_quote = " ".join(f"word{n}" for n in range(400))
+    big = answer(*(outlet(i, long_quote, long_quote) for i in range(5)), outlet(9))
+    content = answer_message(big).content
+    assert_valid(content)
+    for i in (0, 1, 2, 3, 4, 9):
+        assert f"Outlet {i}" in content
+    quotes = [line for line in content.splitlines() if line.startswith("> ") and not line.startswith("> — ")]
+    assert quotes and all(q.endswith(ELLIPSIS) and re.search(r"word\d+…$", q) for q in quotes)
+    assert content.count("> — ") == len(quotes), "every quote keeps its citation"
+
+
+def test_short_quotes_stay_whole_when_long_ones_are_trimmed():
+    long_quote = "x " * 1500
+    content = answer_message(answer(outlet(0, long_quote), outlet(1, DENIAL))).content
+    assert f"> {DENIAL}" in content and measure(content) <= CONTENT_LIMIT
+
+
+def test_too_many_outlets_for_one_message_are_counted_not_dropped_silently():
+    many = answer(*(outlet(i, "A quote of some length. " * 10, name="N" * 200) for i in range(60)))
+    content = answer_message(many).content
+    assert_valid(content)
+    shown = content.count("> — ")
+    hidden = int(re.search(r"… and (\d+) more outlets not shown", content).group(1))
+    assert shown + hidden == 60 and shown > 0
+
+
+def test_markdown_and_mentions_in_articles_and_questions_are_inert():
+    hostile = "**Breaking** @everyone <@&1> <@2> [link](https://x.example) ```code``` # Title"
+    entry = outlet(0, hostile, name="@here **Outlet**")
+    content = answer_message(answer(entry, question=f"@everyone {hostile}")).content
+    assert_valid(content)
+    for markup in (r"\*\*Breaking", r"\[link\]\(", r"<@", r"`", r"^#", r"@everyone", r"@here"):
+        assert not re.search(r"(?<!\\)" + markup, content.replace("`000_src`", ""), re.MULTILINE), markup
+
+
+def test_an_answer_with_no_outlets_or_only_uncovered_ones_is_still_a_message():
+    assert answer_message(answer()).content == "**Q:** What did Paris deny?"
+    assert "Not reported by **Outlet 1**" in answer_message(answer(outlet(1))).content
+
+
+# --- sources, source, help, choices ------------------------------------------------------------
+
+
+def summary(i: int, *, outlet_name: str | None = None, title: str | None = None) -> SourceSummary:
+    return SourceSummary(source_id=f"{i:03d}_src", story_id="story", outlet=outlet_name or f"Outlet {i}",
+                         title=title or f"Title {i}", date="2024-04-03", passages=10 + i)
+
+
+def test_sources_are_one_embed_with_outlet_title_id_and_passages():
+    (embed,) = sources_message("The story", [summary(0), summary(4)]).embeds
+    assert embed["title"] == "Sources · The story"
+    assert [f["name"] for f in embed["fields"]] == ["Outlet 0", "Outlet 4"]
+    assert embed["fields"][1]["value"] == "Title 4\n`004_src` · 14 passages · 2024-04-03"
+    assert message_problems({"embeds": [embed]}) == []
+
+
+def test_many_long_sources_fit_the_embed_limits():
+    sources = [summary(i, outlet_name="O" * 500, title="T " * 400) for i in range(40)]
+    (embed,) = sources_message("S" * 400, sources).embeds
+    assert message_problems({"embeds": [embed]}) == []
+    assert len(embed["fields"]) == 25 and embed["fields"][-1]["name"] == "… and 16 more"
+
+
+def test_a_source_shows_its_details_an_excerpt_and_a_link():
+    source = Source(source_id="004_src", story_id="story", outlet="Outlet *4*", title="A title",
+                    text="First paragraph.\n\nSecond @everyone paragraph. " + "More words. " * 1000,
+                    url="https://news.example/a", date="2024-04-03", credit="")
+    (embed,) = source_message(source, 16).embeds
+    assert embed["url"] == "https://news.example/a" and embed["title"] == "A title"
+    assert embed["description"].startswith("> First paragraph.\n> Second @\u200beveryone")
+    assert {f["name"]: f["value"] for f in embed["fields"]} == {
+        "Outlet": r"Outlet \*4\*", "Id": "`004_src`", "Passages": "16", "Date": "2024-04-03"}
+    assert message_problems({"embeds": [embed]}) == []
+
+
+def test_a_source_without_a_web_url_has_no_link():
+    source = Source(source_id="x", story_id="s", outlet="", title="", text="", url="file:///etc/passwd")
+    (embed,) = source_message(source, 0).embeds
+    assert "url" not in embed and message_problems({"embeds": [embed]}) == []
+
+
+def test_help_says_what_the_bot_does_with_an_example():
+    content = help_message("storybot").content
+    assert "What did Paris deny?" in content and "/ask" in content and "/sources" in content
+    assert_valid(content)
+
+
+def test_source_choices_match_id_outlet_or_title():
+    sources = [summary(0, outlet_name="AFP/AP wire report"), summary(4, outlet_name="Unnamed outlet")]
+    assert [v for _, v in source_choices(sources, "unnamed")] == ["004_src"]
+    assert [v for _, v in source_choices(sources, "")] == ["000_src", "004_src"]
+    assert source_choices([summary(i, outlet_name="X" * 300) for i in range(40)], "x")[0][0].endswith(ELLIPSIS)
+    assert len(source_choices([summary(i) for i in range(40)], "")) == 25
+
+
+def test_question_from_mention_removes_every_ping():
+    assert question_from_mention("<@42> what did Paris deny?", 42) == "what did Paris deny?"
+    assert question_from_mention("so <@!42>, <@7> asks: why?", 42) == "so , asks: why?"
+
+
+def test_question_text_drops_pings_that_would_skew_retrieval():
+    assert question_text("@everyone what did Paris deny? <@&9> <#5> @here") == "what did Paris deny?"
+
+
+def test_cooldown_text_says_when_to_retry():
+    assert cooldown_text(11.2) == "You're asking quickly; please try again in 12 s."
