@@ -112,3 +112,57 @@ def test_unknown_story(seed_engine):
         UnknownStoryError, match=rf"^no story 'nope' in {re.escape(str(SEEDS))}; `storybot stories` lists them$"
     ):
         seed_engine.ask("What did Paris deny?", "nope")
+
+
+# --- the real index on disk: interrupted rebuilds and tampering ---------------------------------
+
+
+class _DiesPartWay:
+    """The real model, which is interrupted (as by Ctrl-C) on its second batch of passages."""
+
+    def __init__(self, real):
+        self.real, self.name, self.dimension, self.batch_size, self.calls = real, real.name, real.dimension, 8, 0
+
+    def embed(self, texts, progress=False):
+        self.calls += 1
+        if self.calls == 2:
+            raise KeyboardInterrupt
+        return self.real.embed(texts)
+
+
+def _copy_engine(seed_engine, tmp_path):
+    import shutil
+
+    from retrieval.engine import Engine
+    from retrieval.settings import Settings
+
+    shutil.copytree(seed_engine.index_dir, tmp_path / seed_engine.index_dir.name)
+    return Engine(Settings(corpus=SEEDS, index_dir=tmp_path), embedder=seed_engine.embedder)
+
+
+def test_interrupted_rebuild_leaves_the_real_index_loadable(seed_engine, tmp_path):
+    from retrieval.index_store import build_index, load_index
+
+    engine = _copy_engine(seed_engine, tmp_path)
+    before = load_index(engine.index_dir).manifest
+    with pytest.raises(KeyboardInterrupt):
+        build_index(engine.corpus, _DiesPartWay(seed_engine.embedder), engine.index_dir)
+    assert load_index(engine.index_dir).manifest == before
+    answer = engine.ask("What did Paris deny?")
+    assert any(DENIAL_SENTENCE in q.text for q in answer.outlets[0].quotes)
+    assert not list(tmp_path.glob(".*tmp-*")) or engine.build()  # a later build clears any leftovers
+    assert not list(tmp_path.glob(".*tmp-*"))
+
+
+def test_tampered_real_manifest_is_refused_with_the_fix(seed_engine, tmp_path):
+    import json
+
+    from retrieval.errors import IndexError_
+
+    engine = _copy_engine(seed_engine, tmp_path)
+    manifest_path = engine.index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["passage_count"] += 1
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexError_, match=r"inconsistent: the manifest says \d+ passages.*run `storybot index build`"):
+        engine.load()
