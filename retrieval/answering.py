@@ -70,6 +70,7 @@ class Calibration:
 
     dense_weight: float
     type_weight: float
+    headline_penalty: float
     weights: tuple[float, ...]
     bias: float
     threshold: float
@@ -108,6 +109,8 @@ def rank_source(
         typed = has_answer_type(passage.text, kind, question.text)
         relevance = float(convex(np.array([cosine]), np.array([0.5 * lexical + 0.5 * coverage]), calibration.dense_weight)[0])
         relevance += calibration.type_weight * typed
+        if passage.kind == "headline":
+            relevance -= calibration.headline_penalty  # an editor's summary, seldom the reported detail
         candidates.append(Candidate(pid, float(cosine), lexical, coverage, predicate, typed, relevance, span))
     candidates.sort(key=lambda c: -c.relevance)
     return candidates

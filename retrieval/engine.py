@@ -83,6 +83,7 @@ class Engine:
         return Calibration(
             dense_weight=1.0 if "lexical" in off else s.dense_weight,
             type_weight=0.0 if "answer_type" in off else s.answer_type_weight,
+            headline_penalty=s.headline_penalty,
             weights=tuple(s.answer_weights),
             bias=s.answer_bias,
             threshold=0.0 if "answerability" in off else s.answer_threshold,
