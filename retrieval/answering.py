@@ -11,6 +11,7 @@ from retrieval.answer_type import expected_type, has_answer_type
 from retrieval.fusion import convex, max_normalize
 from retrieval.lexical import QuestionTerms, StoryLexicon
 from retrieval.models import OutletAnswer, Passage, Quote, Source
+from retrieval.sentences import looks_like_credit
 
 # A sentence that opens with a pronoun, or uses a demonstrative as a pronoun ("denied this a little
 # later"), leans on the sentence before it; the quote then includes that sentence too.
@@ -90,7 +91,7 @@ def rank_source(
     """Rank one source's body sentences; furniture never competes as evidence."""
     order = np.argsort(ids)
     ids, dense = ids[order], dense[order]
-    bm25_top = float(bm25_story.max()) if bm25_story.size else 0.0
+    bm25_normalized = max_normalize(bm25_story)  # over the whole story, so outlets are comparable
     kind = expected_type(question.text)
     candidates = []
     for k, (pid, cosine) in enumerate(zip(ids.tolist(), dense.tolist())):
@@ -103,11 +104,11 @@ def rank_source(
         if calibration.antecedents and previous is not None and is_anaphoric(passage.text) and passage.end - previous.start <= MAX_QUOTE_CHARS:
             positions.insert(0, lexicon.position[ids[k - 1]])
             span = (previous.start, passage.end)
-        lexical = float(max_normalize(np.array([bm25_story[lexicon.position[pid]]]), bm25_top)[0])
+        lexical = float(bm25_normalized[lexicon.position[pid]])
         coverage = lexicon.coverage(question, positions)
         predicate = lexicon.coverage(question.without_names(), positions)
         typed = has_answer_type(passage.text, kind, question.text)
-        relevance = float(convex(np.array([cosine]), np.array([0.5 * lexical + 0.5 * coverage]), calibration.dense_weight)[0])
+        relevance = float(convex(cosine, 0.5 * lexical + 0.5 * coverage, calibration.dense_weight))
         relevance += calibration.type_weight * typed
         if passage.kind == "headline":
             relevance -= calibration.headline_penalty  # an editor's summary, seldom the reported detail
@@ -150,8 +151,6 @@ def answerability(features: list[float], calibration: Calibration) -> float:
 
 def credit_quotes(source: Source, passages: list[Passage], ids: np.ndarray, question: str) -> list[Quote]:
     """For a question about credits, the source's credit lines: photo credits or the report's sign-off."""
-    from retrieval.sentences import looks_like_credit
-
     credits = [passages[int(pid)] for pid in sorted(ids.tolist()) if passages[int(pid)].kind == "furniture"]
     credits = [p for p in credits if looks_like_credit(p.text)]
     if not credits:

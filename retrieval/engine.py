@@ -21,6 +21,7 @@ from retrieval.index_store import PassageIndex, build_index, index_path, load_in
 from retrieval.lexical import StoryLexicon
 from retrieval.models import Answer, OutletAnswer, Quote, Source, SourceSummary, StorySummary
 from retrieval.questions import clean_question
+from retrieval.sentences import split_passages
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -141,8 +142,6 @@ class Engine:
 
     def sources(self, story_id: str | None = None) -> list[SourceSummary]:
         """The story's sources with their passage counts (counted without loading the model)."""
-        from retrieval.sentences import split_passages
-
         story = self.corpus.story(story_id or self.settings.story)
         return [
             SourceSummary(source_id=s.source_id, story_id=s.story_id, outlet=s.outlet, title=s.title, url=s.url,
