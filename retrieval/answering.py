@@ -41,9 +41,19 @@ _PHOTO = re.compile(r"\b(photo(graph|grapher)?s?|pictures?|images?|captions?)\b"
 MAX_QUOTE_CHARS = 700
 
 
+# "It looks like…", "It is unclear whether…": an expletive "it" points at nothing before it.
+_EXPLETIVE_IT = re.compile(
+    r"^[“\"‘']?it\s+(?:is|was|seems|seemed|appears|appeared|looks|looked|remains|remained|has\s+been|had\s+been)"
+    r"\b(?:\s+[\w’'-]+){0,3}?\s+(?:that|to|like|whether|if)\b",
+    re.IGNORECASE,
+)
+
+
 def is_anaphoric(sentence: str) -> bool:
     """Tell whether a sentence depends on the one before it to be understood."""
-    return bool(_ANAPHORIC_OPENING.match(sentence.strip()) or _DEMONSTRATIVE_PRONOUN.search(sentence))
+    text = sentence.strip()
+    opening = bool(_ANAPHORIC_OPENING.match(text)) and not _EXPLETIVE_IT.match(text)
+    return opening or bool(_DEMONSTRATIVE_PRONOUN.search(sentence))
 
 
 def is_provenance_question(question: str) -> bool:
@@ -121,7 +131,7 @@ def _previous_sentence(passages: list[Passage], ids: np.ndarray, k: int) -> Pass
     if k == 0:
         return None
     before = passages[int(ids[k - 1])]
-    return before if before.kind != "furniture" else None
+    return before if before.kind == "body" else None  # a headline or a caption is no antecedent
 
 
 ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense", "predicate_coverage", "story_gap")

@@ -26,13 +26,13 @@ class Settings(BaseSettings):
 
     # Ranking: a sentence's relevance is a convex mix of dense cosine and lexical evidence (BM25, coverage).
     dense_weight: float = Field(0.71, ge=0, le=1)
-    answer_type_weight: float = Field(0.08, ge=0, description="Bonus for a sentence holding the kind of answer asked for.")
+    answer_type_weight: float = Field(0.15, ge=0, description="Bonus for a sentence holding the kind of answer asked for.")
     headline_penalty: float = Field(0.15, ge=0, description="Taken off a headline's relevance: it summarises, seldom reports.")
     # Answerability: a logistic model over (relevance, margin, coverage, entity coverage, dense, predicate
     # coverage, story gap), fitted by `storybot calibrate` on the dev sets; an outlet is covered when it clears the threshold.
-    answer_weights: tuple[float, float, float, float, float, float, float] = (1.2929, 2.4408, 1.1275, 1.5721, 2.0519, 0.0587, 2.7830)
-    answer_bias: float = -3.4561
-    answer_threshold: float = Field(0.63, ge=0, le=1)
+    answer_weights: tuple[float, float, float, float, float, float, float] = (-0.0713, 2.5072, 1.2288, 1.6473, 3.3249, 0.2348, 2.8955)
+    answer_bias: float = -3.5732
+    answer_threshold: float = Field(0.60, ge=0, le=1)
     # Mechanisms switched off, for measuring what each buys (`storybot eval --disable expansion`).
     disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability"]] = frozenset()
     second_quote_ratio: float = Field(0.7, ge=0, le=1, description="A second quote must score this share of the first.")

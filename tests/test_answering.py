@@ -393,3 +393,26 @@ def test_seed_004_conjunction_that_keeps_its_own_span():
     passage = passages[candidate.pid]
     assert candidate.span == (passage.start, passage.end)
     assert "\n" not in source.text[candidate.span[0] : candidate.span[1]]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "anaphoric"),
+    [
+        ("It looks like President Trump is having a change of heart.", False),
+        ("It is unclear whether he will run.", False),
+        ("It was a surprise.", True),
+    ],
+)
+def test_expletive_it_is_not_anaphora(sentence, anaphoric):
+    assert is_anaphoric(sentence) is anaphoric
+
+
+def test_a_headline_is_never_an_antecedent():
+    source = Source(source_id="s", story_id="t", outlet="o", title="Head", text="Trump holds off on ban\n\nHe said so.")
+    passages = split_passages(source)
+    ids = np.arange(len(passages))
+    lexicon = StoryLexicon(ids.tolist(), passages)
+    question = lexicon.analyse("What did Trump say?")
+    ranked = rank_source(ids, np.zeros(len(ids)), passages, lexicon, question, lexicon.bm25(question.query), CALIBRATION)
+    [body] = [c for c in ranked if passages[c.pid].text == "He said so."]
+    assert source.text[body.span[0] : body.span[1]] == "He said so."
