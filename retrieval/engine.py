@@ -78,7 +78,7 @@ class Engine:
             self.embedder.warm_up()
         return self._index  # type: ignore[return-value]
 
-    @property
+    @cached_property
     def calibration(self) -> Calibration:
         s, off = self.settings, self.settings.disable
         return Calibration(
