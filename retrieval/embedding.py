@@ -88,6 +88,8 @@ class SentenceTransformerEmbedder:
         model = self._model
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self._dimension = int(getter())
+        # torch sets up its kernels on the first call; pay that at load, not on the first question.
+        self._model.encode(["warm-up"], show_progress_bar=False)
 
     @property
     def dimension(self) -> int:

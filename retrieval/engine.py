@@ -15,6 +15,7 @@ from retrieval.answering import (
     is_provenance_question,
     rank_source,
 )
+from retrieval import expansion
 from retrieval.corpus import Corpus, Story, load_corpus
 from retrieval.embedding import Embedder, make_embedder
 from retrieval.index_store import PassageIndex, build_index, index_path, load_index, read_manifest, staleness
@@ -76,6 +77,7 @@ class Engine:
             self._index = load_index(self.index_dir, manifest)
         if hasattr(self.embedder, "warm_up"):
             self.embedder.warm_up()
+        expansion.warm_up()
         return self._index  # type: ignore[return-value]
 
     @cached_property

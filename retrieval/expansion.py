@@ -65,6 +65,11 @@ def _alias_table() -> dict[Phrase, frozenset[Phrase]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
+def warm_up() -> None:
+    """Build the alias table now (countryinfo's data and stemming take tens of milliseconds)."""
+    _alias_table()
+
+
 def longest_phrases(question: str, max_len: int = 4) -> list[tuple[Phrase, bool]]:
     """Segment a question's terms greedily into known alias phrases (True) and single terms (False)."""
     seq = terms(question)
