@@ -22,7 +22,6 @@ from bot.discord_layout import (
     cooldown_text,
     fit,
     help_message,
-    question_from_mention,
     question_text,
     source_choices,
     source_message,
@@ -161,7 +160,7 @@ class StoryCog(commands.Cog, name="Story"):
             return
         try:
             self.cooldown.charge(message.author.id)
-            reply = await self.answer(question_from_mention(message.content, me.id))
+            reply = await self.answer(message.content)  # answer() strips the pings, ours included
         except Exception as error:  # whatever happens, the asker hears back; explain() logs the unexpected
             reply = Message(content=explain(error))
         await message.channel.send(

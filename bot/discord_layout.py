@@ -307,10 +307,6 @@ def question_text(content: str) -> str:
     return " ".join(_PINGS.sub(" ", content).split())
 
 
-def question_from_mention(content: str, user_id: int) -> str:
-    """The question in a message that mentions the bot: the text with every ping removed."""
-    return question_text(content)
-
 
 def embed_size(embed: dict) -> int:
     """The characters Discord counts toward an embed's 6,000 total."""

@@ -6,16 +6,14 @@ It never abstains: each outlet is "covered" by whichever of its chunks land in t
 
 from __future__ import annotations
 
-import re
-
 import faiss
 import numpy as np
 
 from retrieval.corpus import Story
 from retrieval.embedding import Embedder
 from retrieval.models import Answer, OutletAnswer, Quote
+from retrieval.sentences import paragraphs
 
-_PARAGRAPH = re.compile(r"[^\n]+")
 TOP_K = 4
 
 
@@ -29,7 +27,7 @@ class NaiveRetriever:
     def _story_index(self, story: Story):
         if story.story_id not in self._stories:
             chunks = [(s.source_id, m.start(), m.end(), m.group(0)) for s in story.sources
-                      for m in _PARAGRAPH.finditer(s.text) if m.group(0).strip()]
+                      for _, m in paragraphs(s.text)]
             vectors = self.embedder.embed([c[3] for c in chunks])
             index = faiss.IndexFlatIP(vectors.shape[1])
             index.add(vectors)

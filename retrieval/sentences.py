@@ -147,12 +147,16 @@ def classify_paragraphs(paragraphs: list[str]) -> list[PassageKind]:
     return kinds
 
 
+def paragraphs(text: str) -> list[tuple[int, re.Match]]:
+    """The text's non-blank paragraphs (lines), each with the number `sentence_spans` gives it."""
+    return [(n, m) for n, m in enumerate(_PARAGRAPH.finditer(text)) if m.group(0).strip()]
+
+
 def split_passages(source: Source) -> list[Passage]:
     """Split a source's stored text into passages labelled body, headline or furniture."""
     text = source.text
-    paragraphs = [m.group(0) for m in _PARAGRAPH.finditer(text) if m.group(0).strip()]
-    numbers = [n for n, m in enumerate(_PARAGRAPH.finditer(text)) if m.group(0).strip()]
-    kind_of = dict(zip(numbers, classify_paragraphs(paragraphs)))
+    found = paragraphs(text)
+    kind_of = dict(zip([n for n, _ in found], classify_paragraphs([m.group(0) for _, m in found])))
     return [
         Passage(
             source_id=source.source_id,

@@ -17,7 +17,6 @@ from bot.discord_layout import (
     fit,
     help_message,
     measure,
-    question_from_mention,
     question_text,
     shorten,
     source_choices,
@@ -213,9 +212,9 @@ def test_source_choices_match_id_outlet_or_title():
     assert len(source_choices([summary(i) for i in range(40)], "")) == 25
 
 
-def test_question_from_mention_removes_every_ping():
-    assert question_from_mention("<@42> what did Paris deny?", 42) == "what did Paris deny?"
-    assert question_from_mention("so <@!42>, <@7> asks: why?", 42) == "so , asks: why?"
+def test_question_text_removes_the_bots_mention_and_every_other_ping():
+    assert question_text("<@42> what did Paris deny?") == "what did Paris deny?"
+    assert question_text("so <@!42>, <@7> asks: why?") == "so , asks: why?"
 
 
 def test_question_text_drops_pings_that_would_skew_retrieval():
