@@ -1,11 +1,18 @@
-"""What kind of thing a question asks for (a person, a time, a number) and whether a sentence has one."""
+"""What kind of thing a question asks for, and whether a sentence holds one.
+
+A question may ask for several kinds at once: "How old is X?" wants a number and, more precisely, an
+age; "Where and when…" wants a place and a time. The broad kinds (person, time, number) come first;
+the narrow ones (age, tally, money, length, place, name) are answer types in the sense of classic
+question answering and their sentence patterns are precise, so a sentence earns a bonus for each kind
+it holds. The patterns describe English wording in general, never a particular story.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
 
-AnswerType = Literal["person", "time", "number"]
+AnswerType = Literal["person", "time", "number", "age", "tally", "money", "length", "place", "name"]
 
 _NUMBER_QUESTION = re.compile(
     r"^(how (many|much|long|old|big|large|far|badly|often))\b|\b(tally|vote count|final count|margin|percent(age)?|"
@@ -13,9 +20,36 @@ _NUMBER_QUESTION = re.compile(
     r"margin|share|price|cost|amount|figure|toll))\b",
     re.IGNORECASE,
 )
-_TIME_QUESTION = re.compile(r"^(when|since when)\b|\b(what (day|date|time|year|month)|how long ago)\b", re.IGNORECASE)
+_TIME_QUESTION = re.compile(r"^(when|since when)\b|\b(and|or) when\b|\b(what (day|date|time|year|month)|how long ago)\b",
+                            re.IGNORECASE)
 _PERSON_QUESTION = re.compile(r"^(who|whom)\b|^which (senator|official|lawmaker|minister|leader|person|candidate)\b",
                               re.IGNORECASE)
+
+# Narrow kinds: the question wording that asks for them.
+_NARROW_QUESTIONS: dict[AnswerType, re.Pattern[str]] = {
+    "age": re.compile(r"\bhow old\b|\bwhat age\b|\bage of\b", re.IGNORECASE),
+    "tally": re.compile(
+        r"\b(final|vote) (count|tally)\b|\bwhat (was|is|were) the (final )?(vote|tally|count|score|margin)\b|"
+        r"\bby (what|how much of a) margin\b|\bhow many votes\b|\bwhat was the .{0,20}\bvote\b",
+        re.IGNORECASE,
+    ),
+    "money": re.compile(
+        r"\bhow much (money|cash|funding|funds)\b|"
+        r"\bhow much\b.*\b(spend|spent|raise|raised|cost|costs|pay|paid|misus\w*|worth|fund\w*|cash|money|owe|owed)\b|"
+        r"\bout(spent|spend|raised|raise)\b",
+        re.IGNORECASE,
+    ),
+    "length": re.compile(r"\bhow long (is|was|were|are)\b(?!.*\bago\b)", re.IGNORECASE),
+    # "Where does X stand on…" asks for a position and "where would the money come from" for a source, not a place.
+    "place": re.compile(r"^where\b(?!.*\bstand\b)(?!.*\bcome from\b)|\bin what (city|country|state|town)\b",
+                        re.IGNORECASE),
+    # "What was the gunman's name?", "Who is the new minister?": a proper name, not "what name does X use for Y".
+    "name": re.compile(
+        r"\bwhat(?:'s| is| was| are| were)\s+(?:the\s+)?(?:[\w’']+\s+){0,3}names?\b(?!\s+(?:does|do|did)\b)|"
+        r"\bwhat is (?:he|she|it|they) called\b|\bwho (?:is|was) (?:the|a|an)\b",
+        re.IGNORECASE,
+    ),
+}
 
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
@@ -29,30 +63,47 @@ _TIME = re.compile(
 )
 # Two or more capitalised words in a row, not at the very start of the sentence: a likely name.
 _NAME = re.compile(r"(?<=\s)(?:[A-Z][\w'’-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w'’-]+|[A-Z]\.))+")
+_SMALL_NUMBER = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty)"
+_NARROW_SENTENCES: dict[AnswerType, re.Pattern[str]] = {
+    "age": re.compile(r"\b\d{1,3}-year-old\b|\b\d{1,3} years old\b|\b(?:aged?|age of) \d{1,3}\b|,\s\d{2},|"
+                      r"\bin (?:his|her|their) (?:\d0s|(?:twen|thir|for|fif|six|seven|eigh|nine)ties)\b", re.IGNORECASE),
+    "tally": re.compile(r"\b\d{1,4}\s?(?:-|–|—|to)\s?\d{1,4}\b(?!\s*(?:percent|%))", re.IGNORECASE),
+    "money": re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:dollars|euros|pounds)\b", re.IGNORECASE),
+    "length": re.compile(rf"\b(?:\d[\d,]*|{_SMALL_NUMBER})[- ](?:page|minute|hour|day|week|month|year|mile|word)s?\b",
+                         re.IGNORECASE),
+    "place": re.compile(r"\b(?:in|at) [A-Z][a-z]+(?:,? [A-Z][a-z]+)?\b"),
+}
 
 
-def expected_type(question: str) -> AnswerType | None:
-    """The kind of answer a question asks for, when its wording makes that plain."""
+def expected_types(question: str) -> tuple[AnswerType, ...]:
+    """The kinds of answer a question asks for, broad then narrow, when its wording makes them plain."""
     q = question.strip()
+    kinds: list[AnswerType] = []
     if _NUMBER_QUESTION.search(q):
-        return "number"
+        kinds.append("number")
     if _TIME_QUESTION.search(q):
-        return "time"
+        kinds.append("time")
     if _PERSON_QUESTION.search(q):
-        return "person"
-    return None
+        kinds.append("person")
+    kinds.extend(kind for kind, pattern in _NARROW_QUESTIONS.items() if pattern.search(q))
+    return tuple(kinds)
 
 
-def has_answer_type(sentence: str, kind: AnswerType | None, question: str) -> bool:
+def answer_type_matches(sentence: str, kinds: tuple[AnswerType, ...], question: str) -> int:
+    """How many of the asked-for kinds the sentence holds (ignoring what the question itself names)."""
+    return sum(has_answer_type(sentence, kind, question) for kind in kinds)
+
+
+def has_answer_type(sentence: str, kind: AnswerType, question: str) -> bool:
     """Tell whether the sentence holds an answer of that kind that the question does not already name."""
-    if kind is None:
-        return False
     if kind == "number":
         return bool(_NUMBER.search(_strip_question_words(sentence, question)))
     if kind == "time":
         return bool(_TIME.search(_strip_question_words(sentence, question)))
-    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
-    return any(not {w.lower() for w in name.split()} <= asked for name in _NAME.findall(sentence))
+    if kind in ("person", "name"):
+        asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
+        return any(not {w.lower() for w in name.split()} <= asked for name in _NAME.findall(sentence))
+    return bool(_NARROW_SENTENCES[kind].search(sentence))
 
 
 def _strip_question_words(sentence: str, question: str) -> str:

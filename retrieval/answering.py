@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.answer_type import expected_type, has_answer_type
+from retrieval.answer_type import answer_type_matches, expected_types
 from retrieval.fusion import convex, max_normalize
 from retrieval.lexical import QuestionTerms, StoryLexicon
 from retrieval.models import OutletAnswer, Passage, Quote, Source
@@ -70,7 +70,7 @@ class Candidate:
     lexical: float
     coverage: float
     predicate: float  # coverage of the question's terms other than names
-    typed: bool  # holds the kind of answer the question asks for (a person, a time, a number)
+    typed: int  # how many of the kinds of answer the question asks for it holds (a person, a time, an age…)
     relevance: float
     span: tuple[int, int]  # offsets of the quote: the sentence, or its antecedent and the sentence
 
@@ -102,7 +102,7 @@ def rank_source(
     order = np.argsort(ids)
     ids, dense = ids[order], dense[order]
     bm25_normalized = max_normalize(bm25_story)  # over the whole story, so outlets are comparable
-    kind = expected_type(question.text)
+    kinds = expected_types(question.text)
     candidates = []
     for k, (pid, cosine) in enumerate(zip(ids.tolist(), dense.tolist())):
         passage = passages[pid]
@@ -117,7 +117,7 @@ def rank_source(
         lexical = float(bm25_normalized[lexicon.position[pid]])
         coverage = lexicon.coverage(question, positions)
         predicate = lexicon.coverage(question.without_names(), positions)
-        typed = has_answer_type(passage.text, kind, question.text)
+        typed = answer_type_matches(passage.text, kinds, question.text)
         relevance = float(convex(cosine, 0.5 * lexical + 0.5 * coverage, calibration.dense_weight))
         relevance += calibration.type_weight * typed
         if passage.kind == "headline":

@@ -1,0 +1,59 @@
+"""Answer typing: which kinds a question asks for, and which sentences hold them."""
+
+import pytest
+
+from retrieval.answer_type import answer_type_matches, expected_types, has_answer_type
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("How old is the senator?", ("number", "age")),
+        ("What was the final count in the leadership vote?", ("number", "tally")),
+        ("How much money did the campaign spend?", ("number", "money")),
+        ("How badly was the challenger outspent?", ("number", "money")),
+        ("How long is the report?", ("number", "length")),
+        ("How long ago did it happen?", ("number", "time")),
+        ("Where and when are the leaders meeting?", ("time", "place")),
+        ("What was the gunman's name?", ("name",)),
+        ("Who is the new minister?", ("person", "name")),
+        ("What name does the ministry use for the government?", ()),
+        ("Where does the White House stand on the bill?", ()),
+        ("What did Paris deny?", ()),
+    ],
+)
+def test_expected_types(question, kinds):
+    assert expected_types(question) == kinds
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "holds"),
+    [
+        ("Mr. Cantor, 51, who is in his seventh term, had sought to counter the charge.", "age", True),
+        ("They are all in their 70s now.", "age", True),
+        ("She was elected in 2002.", "age", False),
+        ("Ms. Pelosi won, 134 to 63, in a secret ballot.", "tally", True),
+        ("The measure passed 234-193.", "tally", True),
+        ("Turnout rose 5 to 10 percent.", "tally", False),
+        ("He raised just over $200,000 for his campaign.", "money", True),
+        ("He raised just over 200,000 votes.", "money", False),
+        ("Among the allegations in the 48-page indictment were vacations.", "length", True),
+        ("The talks in Helsinki on Monday should not go ahead.", "place", True),
+        ("the talks should not go ahead.", "place", False),
+    ],
+)
+def test_narrow_kinds_in_sentences(sentence, kind, holds):
+    assert has_answer_type(sentence, kind, "a question") is holds
+
+
+def test_a_name_the_question_already_gives_is_no_answer():
+    question = "Who is Dave Brat?"
+    assert not has_answer_type("Voters chose Dave Brat on Tuesday.", "person", question)
+    assert has_answer_type("He will face Jack Trammell this fall.", "person", question)
+
+
+def test_each_kind_held_counts_once():
+    question = "Where and when are the leaders meeting?"
+    both = "They meet in Helsinki on Monday."
+    assert answer_type_matches(both, expected_types(question), question) == 2
+    assert answer_type_matches("They will meet soon.", expected_types(question), question) == 0
