@@ -60,6 +60,10 @@ _TIME = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|"
     r"Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|"
     r"tomorrow|tonight|(?:19|20)\d\d)\b"
+    # Relative times: "a year and a half ago", "last week", "for the first time in two years", "since 2002".
+    r"|(?i:\b(?:ago|earlier this|later this)\b|\b(?:last|next|this|past) (?:week|weekend|month|year|spring|summer|fall|"
+    r"autumn|winter|night|morning)\b|\b(?:in|for|after|within) (?:(?:around|about|nearly|almost|more than|over) )?"
+    r"(?:a|an|one|two|three|four|five|six|\d+)(?: and a half)? (?:years?|months?|weeks?|days?|hours?|decades?)\b)"
 )
 # Two or more capitalised words in a row, not at the very start of the sentence: a likely name.
 _NAME = re.compile(r"(?<=\s)(?:[A-Z][\w'’-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w'’-]+|[A-Z]\.))+")
@@ -71,7 +75,8 @@ _NARROW_SENTENCES: dict[AnswerType, re.Pattern[str]] = {
     "money": re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:dollars|euros|pounds)\b", re.IGNORECASE),
     "length": re.compile(rf"\b(?:\d[\d,]*|{_SMALL_NUMBER})[- ](?:page|minute|hour|day|week|month|year|mile|word)s?\b",
                          re.IGNORECASE),
-    "place": re.compile(r"\b(?:in|at) [A-Z][a-z]+(?:,? [A-Z][a-z]+)?\b"),
+    # "in Helsinki", "near Moscow", "in north-west Moscow", "in the Moscow suburb of Krasnogorsk".
+    "place": re.compile(r"\b(?:in|at|near|outside) (?:the )?(?:[a-z]+(?:-[a-z]+)? )?[A-Z][a-z]+\b"),
 }
 
 

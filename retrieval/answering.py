@@ -41,10 +41,12 @@ _PHOTO = re.compile(r"\b(photo(graph|grapher)?s?|pictures?|images?|captions?)\b"
 MAX_QUOTE_CHARS = 700
 
 
-# "It looks like…", "It is unclear whether…": an expletive "it" points at nothing before it.
+# "It looks like…", "It is unclear whether…", "It is also said from Russia that…": an expletive "it"
+# points at nothing before it.
 _EXPLETIVE_IT = re.compile(
     r"^[“\"‘']?it\s+(?:is|was|seems|seemed|appears|appeared|looks|looked|remains|remained|has\s+been|had\s+been)"
-    r"\b(?:\s+[\w’'-]+){0,3}?\s+(?:that|to|like|whether|if)\b",
+    r"\b(?:(?:\s+[\w’'-]+){0,3}?\s+(?:that|to|like|whether|if)\b|(?:\s+(?:also|now|widely|not|further))?\s+"
+    r"(?:said|reported|claimed|believed|understood|thought|expected|known|alleged|rumou?red|feared|hoped)\b(?:\s+[\w’'-]+){0,4}?\s+(?:that|to)\b)",
     re.IGNORECASE,
 )
 

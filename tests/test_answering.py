@@ -401,6 +401,9 @@ def test_seed_004_conjunction_that_keeps_its_own_span():
         ("It looks like President Trump is having a change of heart.", False),
         ("It is unclear whether he will run.", False),
         ("It was a surprise.", True),
+        ("It is also said from Russia that the two ministers agreed to talk.", False),
+        ("It is believed to be the first such call.", False),
+        ("It was reported on Monday.", True),
     ],
 )
 def test_expletive_it_is_not_anaphora(sentence, anaphoric):

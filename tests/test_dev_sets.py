@@ -11,6 +11,7 @@ from retrieval.evaluation import load_questions, normalize
 from tests.conftest import BASIL, DEV_QUESTIONS, SEEDS, needs_basil, needs_dev_questions
 
 BASIL_DEV = Path(__file__).parent / "data" / "basil_dev_questions.jsonl"
+SEED_DEV = Path(__file__).parent / "data" / "seed_dev_questions.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +59,11 @@ def test_every_basil_gold_phrase_is_in_its_article(basil, basil_questions):
     assert not missing
 
 
-@needs_dev_questions
-def test_every_seed_gold_phrase_is_in_its_seed():
+@pytest.mark.parametrize("path", [pytest.param(DEV_QUESTIONS, marks=needs_dev_questions, id="shared"),
+                                  pytest.param(SEED_DEV, id="ours")])
+def test_every_seed_gold_phrase_is_in_its_seed(path):
     seeds = load_corpus(SEEDS)
-    questions = load_questions(DEV_QUESTIONS)
+    questions = load_questions(path)
     assert questions
     missing = []
     for question in questions:
@@ -71,3 +73,12 @@ def test_every_seed_gold_phrase_is_in_its_seed():
                 if normalize(phrase) not in normalize(seeds.source(source_id).text):
                     missing.append((question.q, source_id, phrase))
     assert not missing
+
+
+def test_our_seed_set_lists_both_seeds_and_has_answers_and_abstentions():
+    questions = load_questions(SEED_DEV)
+    sources = {s.source_id for s in load_corpus(SEEDS).sources()}
+    assert len(questions) >= 20
+    assert all(set(q.gold) == sources for q in questions)
+    pairs = [phrases for q in questions for phrases in q.gold.values()]
+    assert any(p is None for p in pairs) and any(p for p in pairs)

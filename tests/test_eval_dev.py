@@ -15,6 +15,7 @@ from retrieval.settings import Settings
 from tests.conftest import BASIL, DEV_QUESTIONS, PROJECT_ROOT, needs_basil, needs_dev_questions
 
 BASIL_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "basil_dev_questions.jsonl"
+OUR_SEED_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "seed_dev_questions.jsonl"
 
 
 def _evaluate(engine: Engine, path) -> evaluation.EvalReport:
@@ -31,6 +32,14 @@ def test_seed_dev_questions(seed_engine):
     assert (report.questions, report.gold_pairs, report.null_pairs) == (12, 17, 7)
     assert report.evidence_recall >= 0.7
     assert report.abstain_accuracy >= 0.5
+
+
+@pytest.mark.integration
+def test_our_seed_dev_questions(seed_engine):
+    report = _evaluate(seed_engine, OUR_SEED_QUESTIONS)
+    assert report.questions >= 20
+    assert report.evidence_recall >= 0.65
+    assert report.abstain_accuracy >= 0.3
 
 
 @pytest.mark.integration
