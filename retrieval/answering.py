@@ -118,6 +118,13 @@ def rank_source(
             span = (previous.start, passage.end)
         lexical = float(bm25_normalized[lexicon.position[pid]])
         coverage = lexicon.coverage(question, positions)
+        following = _next_sentence(passages, ids, k)
+        if (calibration.antecedents and len(positions) == 1 and following is not None and is_anaphoric(following.text)
+                and following.end - passage.start <= MAX_QUOTE_CHARS
+                and lexicon.coverage(question, positions + [lexicon.position[int(ids[k + 1])]]) > coverage):
+            # The next sentence leans on this one ("The ministry denied this…") and adds what the question
+            # asks about: the quote carries on into it. The score stays this sentence's own.
+            span = (passage.start, following.end)
         predicate = lexicon.coverage(question.without_names(), positions)
         typed = answer_type_matches(passage.text, kinds, question.text)
         relevance = float(convex(cosine, 0.5 * lexical + 0.5 * coverage, calibration.dense_weight))
@@ -127,6 +134,13 @@ def rank_source(
         candidates.append(Candidate(pid, float(cosine), lexical, coverage, predicate, typed, relevance, span))
     candidates.sort(key=lambda c: -c.relevance)
     return candidates
+
+
+def _next_sentence(passages: list[Passage], ids: np.ndarray, k: int) -> Passage | None:
+    if k + 1 >= len(ids):
+        return None
+    after = passages[int(ids[k + 1])]
+    return after if after.kind == "body" else None
 
 
 def _previous_sentence(passages: list[Passage], ids: np.ndarray, k: int) -> Passage | None:

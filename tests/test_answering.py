@@ -419,3 +419,21 @@ def test_a_headline_is_never_an_antecedent():
     ranked = rank_source(ids, np.zeros(len(ids)), passages, lexicon, question, lexicon.bm25(question.query), CALIBRATION)
     [body] = [c for c in ranked if passages[c.pid].text == "He said so."]
     assert source.text[body.span[0] : body.span[1]] == "He said so."
+
+
+def test_a_following_sentence_that_leans_on_the_quote_and_adds_question_terms_joins_it():
+    source = load_corpus(SEEDS).source("000_5ace3053a7754062")
+    passages = split_passages(source)
+    ids = np.arange(len(passages))
+    lexicon = StoryLexicon(ids.tolist(), passages)
+
+    def span_of(question: str) -> str:
+        terms = lexicon.analyse(question)
+        ranked = rank_source(ids, np.zeros(len(ids)), passages, lexicon, terms, lexicon.bm25(terms.query), CALIBRATION)
+        [candidate] = [c for c in ranked if passages[c.pid].text.startswith("It is also said from Russia")]
+        return source.text[candidate.span[0] : candidate.span[1]]
+
+    # "denied" adds to what the question asks: the quote carries on into "…denied this a little later."
+    assert span_of("Did the French ministry deny the dialogue?").endswith("denied this a little later.")
+    # Nothing in the next sentence is asked about: the quote stays one sentence.
+    assert span_of("Did Shoigu and Lecornu discuss dialogue?").endswith("in the telephone conversation.")
