@@ -95,12 +95,17 @@ def expected_types(question: str) -> tuple[AnswerType, ...]:
 
 
 def answer_type_matches(sentence: str, kinds: tuple[AnswerType, ...], question: str) -> int:
-    """How many of the asked-for kinds the sentence holds (ignoring what the question itself names)."""
+    """How many of the asked-for kinds the sentence holds."""
     return sum(has_answer_type(sentence, kind, question) for kind in kinds)
 
 
 def has_answer_type(sentence: str, kind: AnswerType, question: str) -> bool:
-    """Tell whether the sentence holds an answer of that kind that the question does not already name."""
+    """Tell whether the sentence holds an answer of that kind.
+
+    For the broad kinds, what the question itself names does not count ("Who is Dave Brat?" is not
+    answered by a sentence whose only name is Dave Brat); the narrow patterns are specific enough to
+    read the sentence as it is.
+    """
     if kind == "number":
         return bool(_NUMBER.search(_strip_question_words(sentence, question)))
     if kind == "time":
