@@ -26,7 +26,7 @@ class Settings(BaseSettings):
 
     # Ranking: a sentence's relevance is a convex mix of dense cosine and lexical evidence (BM25, coverage).
     dense_weight: float = Field(0.71, ge=0, le=1)
-    answer_type_weight: float = Field(0.15, ge=0, description="Bonus for a sentence holding the kind of answer asked for.")
+    answer_type_weight: float = Field(0.25, ge=0, description="Bonus for each kind of answer asked for that a sentence holds.")
     headline_penalty: float = Field(0.15, ge=0, description="Taken off a headline's relevance: it summarises, seldom reports.")
     # Answerability: a logistic model over (relevance, margin, coverage, entity coverage, dense, predicate
     # coverage, story gap), fitted by `storybot calibrate` on the dev sets; an outlet is covered when it clears the threshold.
