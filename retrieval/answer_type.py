@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-AnswerType = Literal["person", "time", "number", "age", "tally", "money", "length", "place", "name"]
+from retrieval.expansion import names_a_country
+from retrieval.text_terms import terms
+
+AnswerType = Literal["person", "time", "number", "age", "tally", "money", "length", "place", "country", "name"]
 
 _NUMBER_QUESTION = re.compile(
     r"^(how (many|much|long|old|big|large|far|badly|often))\b|\b(tally|vote count|final count|margin|percent(age)?|"
@@ -20,7 +23,7 @@ _NUMBER_QUESTION = re.compile(
     r"margin|share|price|cost|amount|figure|toll))\b",
     re.IGNORECASE,
 )
-_TIME_QUESTION = re.compile(r"^(when|since when)\b|\b(and|or) when\b|\b(what (day|date|time|year|month)|how long ago)\b",
+_TIME_QUESTION = re.compile(r"^(when|since when)\b|\b(and|or) when\b|\b((what|which) (day|date|time|year|month)|how long ago)\b",
                             re.IGNORECASE)
 _PERSON_QUESTION = re.compile(r"^(who|whom)\b|^which (senator|official|lawmaker|minister|leader|person|candidate)\b",
                               re.IGNORECASE)
@@ -43,6 +46,7 @@ _NARROW_QUESTIONS: dict[AnswerType, re.Pattern[str]] = {
     # "Where does X stand on…" asks for a position and "where would the money come from" for a source, not a place.
     "place": re.compile(r"^where\b(?!.*\bstand\b)(?!.*\bcome from\b)|\bin what (city|country|state|town)\b",
                         re.IGNORECASE),
+    "country": re.compile(r"\b(which|what) (countr(y|ies)|nations?)\b", re.IGNORECASE),
     # "What was the gunman's name?", "Who is the new minister?": a proper name, not "what name does X use for Y".
     "name": re.compile(
         r"\bwhat(?:'s| is| was| are| were)\s+(?:the\s+)?(?:[\w’']+\s+){0,3}names?\b(?!\s+(?:does|do|did)\b)|"
@@ -110,6 +114,8 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str) -> bool:
         return bool(_NUMBER.search(_strip_question_words(sentence, question)))
     if kind == "time":
         return bool(_TIME.search(_strip_question_words(sentence, question)))
+    if kind == "country":
+        return names_a_country(terms(sentence), unless=set(terms(question)))
     if kind in ("person", "name"):
         asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
         return any(not {w.lower() for w in name.split()} <= asked for name in _NAME.findall(sentence))

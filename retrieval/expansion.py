@@ -50,6 +50,38 @@ def _country_groups() -> list[list[str]]:
 
 
 @lru_cache(maxsize=1)
+def country_names() -> dict[str, tuple[Phrase, ...]]:
+    """Every country's name and capital as stemmed phrases, keyed by their first term.
+
+    Demonyms are left out: "French" names no place.
+    """
+    try:
+        from countryinfo import all_countries
+    except ImportError:
+        return {}
+    by_first: dict[str, set[Phrase]] = {}
+    for country in all_countries():
+        info = country.info()
+        capitals = info.get("capital") or []
+        for name in [info.get("name") or "", *([capitals] if isinstance(capitals, str) else capitals)]:
+            phrase = tuple(terms(name))
+            if phrase:
+                by_first.setdefault(phrase[0], set()).add(phrase)
+    return {first: tuple(sorted(phrases)) for first, phrases in by_first.items()}
+
+
+def names_a_country(sequence: list[str], unless: set[str] = frozenset()) -> bool:
+    """Tell whether a stemmed term sequence holds a country or capital name whose first term is not in `unless`."""
+    table = country_names()
+    return any(
+        tuple(sequence[i : i + len(phrase)]) == phrase
+        for i, term in enumerate(sequence)
+        if term not in unless
+        for phrase in table.get(term, ())
+    )
+
+
+@lru_cache(maxsize=1)
 def _alias_table() -> dict[Phrase, frozenset[Phrase]]:
     """Map each stemmed phrase to every phrase that shares a group with it."""
     table: dict[Phrase, set[Phrase]] = {}
@@ -66,8 +98,9 @@ def _alias_table() -> dict[Phrase, frozenset[Phrase]]:
 
 
 def warm_up() -> None:
-    """Build the alias table now (countryinfo's data and stemming take tens of milliseconds)."""
+    """Build the alias tables now (countryinfo's data and stemming take tens of milliseconds)."""
     _alias_table()
+    country_names()
 
 
 def longest_phrases(question: str, max_len: int = 4) -> list[tuple[Phrase, bool]]:
