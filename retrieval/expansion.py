@@ -20,22 +20,32 @@ def _data(name: str) -> dict:
     return json.loads(resources.files("retrieval").joinpath("data", name).read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=1)
+def _countries() -> tuple[dict, ...]:
+    """countryinfo's record of every country; none when the package is missing (expansion then
+    degrades to the JSON tables alone)."""
+    try:
+        from countryinfo import all_countries
+    except ImportError:
+        return ()
+    return tuple(country.info() for country in all_countries())
+
+
+def _capitals(info: dict) -> list[str]:
+    capitals = info.get("capital") or []
+    return [capitals] if isinstance(capitals, str) else list(capitals)
+
+
 def _country_groups() -> list[list[str]]:
     """One group per country; a name several countries share goes to the most populous one only.
 
     ("French" is the demonym of France and of several French territories.)
     """
-    try:
-        from countryinfo import all_countries
-    except ImportError:  # expansion degrades to the JSON tables alone
-        return []
     owner: dict[tuple[str, ...], tuple[int, int]] = {}
     groups = []
-    for country in all_countries():
-        info = country.info()
+    for info in _countries():
         names = [info.get("name") or "", info.get("demonym") or ""]
-        capitals = info.get("capital") or []
-        for capital in [capitals] if isinstance(capitals, str) else capitals:
+        for capital in _capitals(info):
             names += [capital, capital.replace(" D.C.", "")]
         # Two- and three-letter codes ("US", "IN") collide with ordinary words; keep real names only.
         names += [alt for alt in info.get("altSpellings") or [] if len(alt) > 3 and alt.isascii()]
@@ -55,15 +65,9 @@ def country_names() -> dict[str, tuple[Phrase, ...]]:
 
     Demonyms are left out: "French" names no place.
     """
-    try:
-        from countryinfo import all_countries
-    except ImportError:
-        return {}
     by_first: dict[str, set[Phrase]] = {}
-    for country in all_countries():
-        info = country.info()
-        capitals = info.get("capital") or []
-        for name in [info.get("name") or "", *([capitals] if isinstance(capitals, str) else capitals)]:
+    for info in _countries():
+        for name in [info.get("name") or "", *_capitals(info)]:
             phrase = tuple(terms(name))
             if phrase:
                 by_first.setdefault(phrase[0], set()).add(phrase)
