@@ -74,7 +74,7 @@ class Candidate:
     predicate: float  # coverage of the question's terms other than names
     typed: int  # how many of the kinds of answer the question asks for it holds (a person, a time, an age…)
     relevance: float
-    span: tuple[int, int]  # offsets of the quote: the sentence, or its antecedent and the sentence
+    span: tuple[int, int]  # offsets of the quote: the sentence, joined by its antecedent or by a sentence leaning on it
 
 
 @dataclass
@@ -112,13 +112,13 @@ def rank_source(
             continue
         positions = [lexicon.position[pid]]
         span = (passage.start, passage.end)
-        previous = _previous_sentence(passages, ids, k)
+        previous = _body_sentence(passages, ids, k - 1)
         if calibration.antecedents and previous is not None and is_anaphoric(passage.text) and passage.end - previous.start <= MAX_QUOTE_CHARS:
             positions.insert(0, lexicon.position[ids[k - 1]])
             span = (previous.start, passage.end)
         lexical = float(bm25_normalized[lexicon.position[pid]])
         coverage = lexicon.coverage(question, positions)
-        following = _next_sentence(passages, ids, k)
+        following = _body_sentence(passages, ids, k + 1)
         if (calibration.antecedents and len(positions) == 1 and following is not None and is_anaphoric(following.text)
                 and following.end - passage.start <= MAX_QUOTE_CHARS
                 and lexicon.coverage(question, positions + [lexicon.position[int(ids[k + 1])]]) > coverage):
@@ -136,18 +136,12 @@ def rank_source(
     return candidates
 
 
-def _next_sentence(passages: list[Passage], ids: np.ndarray, k: int) -> Passage | None:
-    if k + 1 >= len(ids):
+def _body_sentence(passages: list[Passage], ids: np.ndarray, j: int) -> Passage | None:
+    """The source's j-th passage when it is body text; a headline or a caption joins no quote."""
+    if not 0 <= j < len(ids):
         return None
-    after = passages[int(ids[k + 1])]
-    return after if after.kind == "body" else None
-
-
-def _previous_sentence(passages: list[Passage], ids: np.ndarray, k: int) -> Passage | None:
-    if k == 0:
-        return None
-    before = passages[int(ids[k - 1])]
-    return before if before.kind == "body" else None  # a headline or a caption is no antecedent
+    passage = passages[int(ids[j])]
+    return passage if passage.kind == "body" else None
 
 
 ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense", "predicate_coverage", "story_gap")
