@@ -1,0 +1,1 @@
+"""Vector stores behind one small protocol (`base.VectorStore`); `open_store` picks one by name."""

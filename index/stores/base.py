@@ -1,0 +1,45 @@
+"""The one protocol every vector store keeps: vectors addressed by catalog passage keys.
+
+Keys are the catalog's passage ids (int64, never reused), so a vector always names one passage and a
+store can be rebuilt, diffed or swapped without touching the catalog. Vectors are L2-normalised
+float32, so inner product equals cosine similarity.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class VectorStore(Protocol):
+    """Add, delete, fetch and search vectors by passage key."""
+
+    dimension: int
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        """Store vectors under int64 keys; a key already present is replaced."""
+
+    def delete(self, keys: np.ndarray) -> None:
+        """Remove these keys; keys not present are ignored."""
+
+    def keys(self) -> np.ndarray:
+        """Every key in the store (int64, any order)."""
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The vectors of these keys, row by row in the order given; KeyError naming a missing key."""
+
+    def search(self, query: np.ndarray, keys: np.ndarray | None, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k best (keys, inner-product scores), best first, among `keys` (None: the whole store).
+
+        A search restricted to keys must cost what those keys cost, not what the whole store holds.
+        """
+
+    def synced_generation(self) -> int | None:
+        """The catalog generation this store last mirrored, or None when unknown."""
+
+    def flush(self, generation: int) -> None:
+        """Make every change so far durable (atomically) and record the catalog generation it mirrors."""
+
+    def close(self) -> None:
+        """Release files and connections."""
