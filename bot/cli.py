@@ -13,7 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from bot import render_text
-from retrieval.errors import StorybotError, UsageError
+from index.errors import StorybotError, UsageError
 from retrieval.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,

@@ -29,7 +29,7 @@ from bot.discord_layout import (
 )
 from bot.discord_settings import ConfigError, DiscordSettings, load_discord_settings
 from retrieval.engine import Engine
-from retrieval.errors import StorybotError, UnknownSourceError
+from index.errors import StorybotError, UnknownSourceError
 from retrieval.models import SourceSummary
 from retrieval.settings import Settings
 

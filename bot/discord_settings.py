@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from retrieval.errors import StorybotError
+from index.errors import StorybotError
 
 # A bot token is three base64url parts joined by dots: the bot's user id, a timestamp, an HMAC.
 # The client secret and the public key (other strings on the same portal pages) have no dots.

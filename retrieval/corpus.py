@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.errors import CorpusError, UnknownSourceError, UnknownStoryError
+from index.errors import CorpusError, UnknownSourceError, UnknownStoryError
 from retrieval.models import Source, StorySummary
 
 METADATA_FILE = "sources.json"

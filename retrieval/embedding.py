@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from retrieval.errors import ModelLoadError
+from index.errors import ModelLoadError
 from retrieval.settings import DEFAULT_MODEL
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from retrieval.corpus import Corpus
 from retrieval.embedding import Embedder
-from retrieval.errors import IndexError_
+from index.errors import IndexError_
 from retrieval.models import Passage
 from retrieval.sentences import SEGMENTER_VERSION, split_passages
 

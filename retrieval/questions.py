@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from retrieval.errors import QuestionError
+from index.errors import QuestionError
 
 _SPACES = re.compile(r"\s+")
 

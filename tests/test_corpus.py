@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.corpus import BASIL_OUTLETS, basil_text, load_corpus, normalize_outlet
-from retrieval.errors import CorpusError, UnknownSourceError, UnknownStoryError, UsageError
+from index.errors import CorpusError, UnknownSourceError, UnknownStoryError, UsageError
 from tests.conftest import BASIL, SEEDS, needs_basil
 
 SEED_IDS = ["000_5ace3053a7754062", "004_c92dd615dfce2fa4"]

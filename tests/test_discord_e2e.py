@@ -16,7 +16,7 @@ from bot.discord_bot import SOMETHING_WENT_WRONG, DiscordUnreachable, StoryBot, 
 from bot.discord_layout import answer_message, measure
 from bot.discord_settings import ConfigError, DiscordSettings
 from retrieval.engine import Engine
-from retrieval.errors import IndexError_
+from index.errors import IndexError_
 from retrieval.settings import Settings
 from tests.conftest import DENIAL_SENTENCE
 from tests.discord_fake import EPHEMERAL, FakeDiscord, NoDNS

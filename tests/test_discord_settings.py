@@ -6,7 +6,7 @@ import pytest
 
 import bot.discord_bot as discord_bot
 from bot.discord_settings import ConfigError, DiscordSettings, load_discord_settings
-from retrieval.errors import StorybotError
+from index.errors import StorybotError
 from tests.discord_fake import snowflake_token
 
 TOKEN = snowflake_token(1098765432109876543)

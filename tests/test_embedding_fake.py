@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from retrieval.embedding import FakeEmbedder, SentenceTransformerEmbedder, make_embedder
-from retrieval.errors import ModelLoadError
+from index.errors import ModelLoadError
 from retrieval.settings import DEFAULT_MODEL
 
 TEXTS = ["Shoigu warned Lecornu.", "The French Ministry of Defense denied this a little later.", "Élysée"]

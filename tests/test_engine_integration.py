@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from retrieval.errors import QuestionError, UnknownStoryError
+from index.errors import QuestionError, UnknownStoryError
 from retrieval.models import Answer
 from tests.conftest import DENIAL_SENTENCE, SEEDS
 
@@ -157,7 +157,7 @@ def test_interrupted_rebuild_leaves_the_real_index_loadable(seed_engine, tmp_pat
 def test_tampered_real_manifest_is_refused_with_the_fix(seed_engine, tmp_path):
     import json
 
-    from retrieval.errors import IndexError_
+    from index.errors import IndexError_
 
     engine = _copy_engine(seed_engine, tmp_path)
     manifest_path = engine.index_dir / "manifest.json"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from retrieval.errors import UsageError
+from index.errors import UsageError
 from retrieval.evaluation import EvalQuestion, load_questions, normalize, quote_hits, run, score
 from retrieval.models import Answer, OutletAnswer, Quote
 

@@ -16,7 +16,7 @@ from retrieval import index_store
 from retrieval.corpus import load_corpus
 from retrieval.embedding import FakeEmbedder
 from retrieval.engine import Engine
-from retrieval.errors import IndexError_
+from index.errors import IndexError_
 from retrieval.index_store import (
     FORMAT_VERSION,
     MANIFEST,

@@ -35,3 +35,11 @@ class IndexError_(StorybotError):
 
 class ModelLoadError(StorybotError):
     """The embedding model could not be loaded."""
+
+
+class StoreError(StorybotError):
+    """A vector store is unreachable, corrupt or does not match the catalog."""
+
+
+class IngestError(UsageError):
+    """An input (file, folder, URL) cannot be read or turned into an article."""
