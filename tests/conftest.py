@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.embedding import FakeEmbedder
+from index.embedding import FakeEmbedder
 from retrieval.engine import Engine
 from retrieval.settings import PROJECT_ROOT, Settings
 

@@ -20,11 +20,11 @@ from retrieval.answering import (
     rank_source,
 )
 from retrieval.corpus import load_corpus
-from retrieval.embedding import FakeEmbedder
+from index.embedding import FakeEmbedder
 from retrieval.engine import Engine
 from retrieval.lexical import StoryLexicon
 from retrieval.models import Source
-from retrieval.sentences import split_passages
+from index.sentences import split_passages
 from retrieval.settings import Settings
 from tests.conftest import DENIAL_SENTENCE, SEEDS
 

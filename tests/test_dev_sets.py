@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.corpus import load_corpus
-from retrieval.evaluation import load_questions, normalize
+from evaluation.harness import load_questions, normalize
 from tests.conftest import BASIL, DEV_QUESTIONS, SEEDS, needs_basil, needs_dev_questions
 
 BASIL_DEV = Path(__file__).parent / "data" / "basil_dev_questions.jsonl"

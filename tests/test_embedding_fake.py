@@ -7,9 +7,9 @@ import re
 import numpy as np
 import pytest
 
-from retrieval.embedding import FakeEmbedder, SentenceTransformerEmbedder, make_embedder
+from index.embedding import FakeEmbedder, SentenceTransformerEmbedder, make_embedder
 from index.errors import ModelLoadError
-from retrieval.settings import DEFAULT_MODEL
+from index.embedding import DEFAULT_MODEL
 
 TEXTS = ["Shoigu warned Lecornu.", "The French Ministry of Defense denied this a little later.", "Élysée"]
 

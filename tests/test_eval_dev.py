@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.render_text import render_report
-from retrieval import evaluation
+from evaluation import harness as evaluation
 from retrieval.engine import Engine
 from retrieval.settings import Settings
 from tests.conftest import BASIL, DEV_QUESTIONS, PROJECT_ROOT, needs_basil, needs_dev_questions

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from index.errors import UsageError
-from retrieval.evaluation import EvalQuestion, load_questions, normalize, quote_hits, run, score
+from evaluation.harness import EvalQuestion, load_questions, normalize, quote_hits, run, score
 from retrieval.models import Answer, OutletAnswer, Quote
 
 

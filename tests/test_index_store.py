@@ -14,7 +14,7 @@ import pytest
 
 from retrieval import index_store
 from retrieval.corpus import load_corpus
-from retrieval.embedding import FakeEmbedder
+from index.embedding import FakeEmbedder
 from retrieval.engine import Engine
 from index.errors import IndexError_
 from retrieval.index_store import (
@@ -29,7 +29,7 @@ from retrieval.index_store import (
     read_manifest,
     staleness,
 )
-from retrieval.sentences import SEGMENTER_VERSION
+from index.sentences import SEGMENTER_VERSION
 from retrieval.settings import Settings
 from tests.conftest import SEEDS
 

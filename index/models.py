@@ -1,0 +1,61 @@
+"""Typed records of the story library: sources (articles), their sentence passages, listings."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+PassageKind = Literal["body", "headline", "furniture"]
+
+
+class Source(BaseModel):
+    """One outlet's article: its stored text and what is known about it."""
+
+    source_id: str
+    story_id: str
+    outlet: str
+    title: str
+    text: str
+    url: str | None = None
+    date: str | None = None
+    credit: str | None = None
+    author: str | None = None
+    language: str | None = None
+
+
+class Passage(BaseModel):
+    """A sentence of a source, located by character offsets into its stored text.
+
+    Its stable key is `pid`, the catalog's passage id (never reused), or equally (source_id, ordinal);
+    vector stores hold vectors under `pid`. Passages split but not yet stored have pid -1.
+    """
+
+    source_id: str
+    start: int
+    end: int
+    text: str
+    kind: PassageKind = "body"
+    paragraph: int = 0
+    ordinal: int = 0
+    pid: int = -1
+
+
+class SourceSummary(BaseModel):
+    """A source as listed by `sources`: no text, with its passage count."""
+
+    source_id: str
+    story_id: str
+    outlet: str
+    title: str
+    url: str | None = None
+    date: str | None = None
+    passages: int
+
+
+class StorySummary(BaseModel):
+    """A story as listed by `stories`."""
+
+    story_id: str
+    title: str
+    sources: list[str]
