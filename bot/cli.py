@@ -18,11 +18,14 @@ from retrieval.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Ask a news story a question; get each outlet's own words, cited.")
-index_app = typer.Typer(no_args_is_help=True, help="Build or describe the on-disk index.")
+index_app = typer.Typer(no_args_is_help=True, help="Rebuild or describe the library's vector store.")
 app.add_typer(index_app, name="index")
+story_app = typer.Typer(no_args_is_help=True, help="Create, rename or delete stories.")
+app.add_typer(story_app, name="story")
 
-CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Corpus folder (default: the seeds).")]
-StoryOpt = Annotated[Optional[str], typer.Option("--story", help="Story id (needed when the corpus has several).")]
+CorpusOpt = Annotated[Optional[Path], typer.Option(
+    "--corpus", help="Answer from this folder of stories (or BASIL JSON) instead of the library.")]
+StoryOpt = Annotated[Optional[str], typer.Option("--story", help="Story id (needed when there are several).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the answer model) instead of text.")]
 
 
@@ -96,55 +99,96 @@ def sources(corpus: CorpusOpt = None, story: StoryOpt = None, json_: JsonOpt = F
 @app.command()
 def source(source_id: Annotated[str, typer.Argument(help="A source id, as `storybot sources` lists them.")],
            corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
-    """Show one source's metadata and full text."""
-    from retrieval.engine import Engine
-    from index.sentences import split_passages
-
-    found = Engine(_settings(corpus)).source(source_id)
-    count = len(split_passages(found))
+    """Show one source's metadata and its stored text, exactly (every quote's offsets refer to it)."""
+    engine = _engine(_settings(corpus))
+    found = engine.source(source_id)
+    count = engine.library.catalog.passage_count(source_id)
     _out(json.dumps({**found.model_dump(), "passages": count}, indent=2, ensure_ascii=False) + "\n" if json_
          else render_text.render_source(found, count))
 
 
 @app.command()
 def stories(corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
-    """List the corpus's stories."""
-    from retrieval.corpus import load_corpus
-
-    listed = load_corpus(_settings(corpus).corpus).summaries()
+    """List the library's stories with their sources."""
+    listed = _engine(_settings(corpus)).stories()
     _out(json.dumps([s.model_dump() for s in listed], indent=2, ensure_ascii=False) + "\n" if json_
          else render_text.render_stories(listed))
 
 
+@app.command()
+def add(items: Annotated[list[str], typer.Argument(help="Files (.txt, .md, .html), folders or http(s) URLs.")],
+        story: Annotated[Optional[str], typer.Option("--story", help="Add to this story (created if new).")] = None,
+        outlet: Annotated[Optional[str], typer.Option(help="The outlet's name, for every input.")] = None,
+        title: Annotated[Optional[str], typer.Option(help="The article's title.")] = None,
+        url: Annotated[Optional[str], typer.Option(help="The article's URL (http or https).")] = None,
+        date: Annotated[Optional[str], typer.Option(help="The publication date.")] = None,
+        json_: JsonOpt = False) -> None:
+    """Add articles to the library: only their new sentences are embedded; bad inputs are skipped with a reason."""
+    if url is not None and not url.lower().startswith(("http://", "https://")):
+        raise UsageError(f"--url must be an http or https URL, not {url!r}")
+    engine = _engine(_settings())
+    report = engine.library.add(items, story, outlet=outlet, title=title, url=url, date=date)
+    _out(report.model_dump_json(indent=2, include={"story", "added", "skipped", "embedded", "reused"}) + "\n"
+         if json_ else render_text.render_add(report))
+    if not report.added:
+        raise typer.Exit(1)
+
+
+@app.command()
+def remove(source_ids: Annotated[list[str], typer.Argument(help="Source ids, as `storybot sources` lists them.")],
+           json_: JsonOpt = False) -> None:
+    """Remove sources from the library, with their passages and vectors."""
+    removed = _engine(_settings()).library.remove(source_ids)
+    _out(json.dumps({"removed": removed}) + "\n" if json_ else "".join(f"removed {s}\n" for s in removed))
+
+
+@story_app.command("create")
+def story_create(story_id: Annotated[str, typer.Argument(help="The new story's id (letters, digits, . _ -).")],
+                 title: Annotated[Optional[str], typer.Option(help="Its title.")] = None) -> None:
+    """Create an empty story to add articles to."""
+    _engine(_settings()).library.create_story(story_id, title)
+    _out(f"created story {story_id}\n")
+
+
+@story_app.command("rename")
+def story_rename(story_id: Annotated[str, typer.Argument(help="The story's id.")],
+                 title: Annotated[str, typer.Argument(help="Its new title.")]) -> None:
+    """Give a story a new title."""
+    _engine(_settings()).library.catalog.rename_story(story_id, title)
+    _out(f"renamed story {story_id}\n")
+
+
+@story_app.command("delete")
+def story_delete(story_id: Annotated[str, typer.Argument(help="The story's id.")]) -> None:
+    """Delete a story with all its sources."""
+    removed = _engine(_settings()).library.delete_story(story_id)
+    _out(f"deleted story {story_id} and {len(removed)} sources\n")
+
+
 @index_app.command("build")
 def index_build(corpus: CorpusOpt = None) -> None:
-    """Rebuild the index for the corpus (atomically: an interrupted build leaves the old one)."""
+    """Refill the vector store from the catalog (re-embedding only what the embedding cache lacks)."""
     engine = _engine(_settings(corpus))
-    manifest = engine.build()
-    _out(f"built {engine.index_dir}: {manifest['passage_count']} passages from {manifest['source_count']} sources, "
-         f"model {manifest['model']}, dimension {manifest['dimension']}\n")
+    count = engine.rebuild()
+    _out(f"rebuilt the vector store of {engine.library.home}: {count} passages, model {engine.embedder.name}\n")
 
 
 @index_app.command("info")
 def index_info(corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
-    """Describe the index on disk and whether it is current."""
-    from retrieval.index_store import read_manifest, staleness
-
-    engine = _engine(_settings(corpus))
-    manifest = read_manifest(engine.index_dir)
-    if manifest is None:
-        info = {"path": str(engine.index_dir), "exists": False, "stale": "there is none yet; it is built on first use"}
-    else:
-        info = {"path": str(engine.index_dir), "exists": True, **manifest,
-                "stale": staleness(manifest, engine.corpus, engine.embedder)}
+    """Describe the library: where it is, what it holds, and whether its vector store is in step."""
+    library = _engine(_settings(corpus)).library
+    stories = library.stories()
+    synced = library.store.synced_generation()
+    info = {"path": str(library.home), "catalog": str(library.catalog.path), "store": library.store_spec,
+            "model": library.embedder.name, "stories": len(stories),
+            "sources": sum(len(s.sources) for s in stories), "passages": library.catalog.passage_count(),
+            "generation": library.catalog.generation(), "store_generation": synced,
+            "status": "current" if synced == library.catalog.generation() else "behind: it is caught up on next use"}
     if json_:
         _out(json.dumps(info, indent=2) + "\n")
         return
-    for key in ("path", "exists", "model", "dimension", "passage_count", "source_count", "built_at",
-                "sources_fingerprint", "format_version"):
-        if key in info:
-            _out(f"{key:<20} {info[key]}\n")
-    _out(f"{'status':<20} {'stale: ' + info['stale'] if info['stale'] else 'current'}\n")
+    for key, value in info.items():
+        _out(f"{key:<20} {value}\n")
 
 
 @app.command("eval")
@@ -162,18 +206,19 @@ def eval_(questions: Annotated[Path, typer.Argument(help="JSONL questions with g
     items = evaluation.load_questions(questions)
     engine = _engine(_settings(corpus, disable=frozenset(disable) if disable else None))
     engine.load()
-    items = [q.model_copy(update={"story": q.story or engine.corpus.story_of(q.gold).story_id}) for q in items]
+    library = engine.library
+    items = [q.model_copy(update={"story": q.story or library.story_of(q.gold)}) for q in items]
     for q in items:  # every gold source must exist before anything is timed
         for source_id in q.gold:
-            engine.corpus.source(source_id)
+            library.source(source_id)
     for story_id in {q.story for q in items}:  # latency is measured warm: per-story BM25 built beforehand
-        engine.lexicon(engine.corpus.story(story_id))
+        engine.view(story_id)
     reports = [evaluation.run("storybot", items, lambda q: engine.ask(q.q, q.story))]
     if baseline == "naive":
         from evaluation.naive import NaiveRetriever
 
         naive = NaiveRetriever(engine.embedder)
-        reports.append(evaluation.run("naive", items, lambda q: naive.ask(q.q, engine.corpus.story(q.story))))
+        reports.append(evaluation.run("naive", items, lambda q: naive.ask(q.q, library.story(q.story))))
     if json_:
         _out(json.dumps({r.name: r.model_dump() for r in reports}, ensure_ascii=False, indent=2) + "\n")
     else:
@@ -181,7 +226,7 @@ def eval_(questions: Annotated[Path, typer.Argument(help="JSONL questions with g
 
 
 @app.command()
-def calibrate(sets: Annotated[list[str], typer.Argument(help="QUESTIONS.jsonl[@CORPUS] pairs (corpus default: seeds).")],
+def calibrate(sets: Annotated[list[str], typer.Argument(help="QUESTIONS.jsonl[@CORPUS] pairs (corpus default: the library).")],
               ) -> None:
     """Fit the answerability model on dev question sets; print the STORYBOT_* settings to keep."""
     import numpy as np

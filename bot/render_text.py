@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from evaluation.harness import EvalReport
+from index.library import AddReport
 from retrieval.models import Answer, Source, SourceSummary, StorySummary
 
 WIDTH = 100
@@ -40,13 +41,25 @@ def render_source(source: Source, passages: int) -> str:
         f"outlet:   {source.outlet}",
         f"title:    {source.title}",
     ]
-    head += [f"{k + ':':<9} {v}" for k, v in (("url", source.url), ("date", source.date), ("credit", source.credit)) if v]
-    head += [f"passages: {passages}", f"chars:    {len(source.text)}", "", source.text]
-    return "\n".join(head).rstrip() + "\n"
+    head += [f"{k + ':':<9} {v}" for k, v in (("url", source.url), ("date", source.date), ("author", source.author),
+                                               ("language", source.language), ("credit", source.credit)) if v]
+    head += [f"passages: {passages}", f"chars:    {len(source.text)}", "", ""]
+    return "\n".join(head) + source.text + ("" if source.text.endswith("\n") else "\n")
 
 
 def render_stories(stories: list[StorySummary]) -> str:
+    if not stories:
+        return "the library holds no story yet; add articles with `storybot add PATH_OR_URL`\n"
     return "\n".join(f"{s.story_id}  {s.title}  ({len(s.sources)} sources)" for s in stories) + "\n"
+
+
+def render_add(report: AddReport) -> str:
+    """What `storybot add` did, one line per source added or input skipped, then the embedding counts."""
+    lines = [f"added {a.source_id} to {a.story_id}: {a.outlet} — {a.title} ({a.passages} passages)"
+             for a in report.added]
+    lines += [f"skipped {s.path}: {s.reason}" for s in report.skipped]
+    lines.append(f"{report.embedded} passages embedded, {report.reused} found in the embedding cache")
+    return "\n".join(lines) + "\n"
 
 
 def render_report(report: EvalReport, show_misses: bool = True) -> str:

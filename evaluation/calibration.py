@@ -35,7 +35,7 @@ def outlet_features(engine: Engine, questions: list[EvalQuestion]) -> tuple[np.n
     """Features and gold labels (1 = the outlet answers) for every (question, outlet) pair."""
     rows, labels = [], []
     for question in questions:
-        story = engine.corpus.story(question.story) if question.story else engine.corpus.story_of(question.gold)
+        story = question.story or engine.library.story_of(question.gold)
         for item in engine.evidence(question.q, story):
             if item.features and item.source.source_id in question.gold:
                 rows.append(item.features)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from retrieval.corpus import Story
+from index.models import Story
 from index.embedding import Embedder
 from retrieval.models import Answer, OutletAnswer, Quote
 from index.sentences import paragraphs

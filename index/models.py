@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel
@@ -39,6 +40,15 @@ class Passage(BaseModel):
     paragraph: int = 0
     ordinal: int = 0
     pid: int = -1
+
+
+@dataclass
+class Story:
+    """A set of articles about one event, one per outlet."""
+
+    story_id: str
+    title: str
+    sources: list[Source] = field(default_factory=list)
 
 
 class SourceSummary(BaseModel):

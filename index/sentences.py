@@ -165,6 +165,7 @@ def split_passages(source: Source) -> list[Passage]:
             text=text[start:end],
             kind=kind_of.get(number, "body"),
             paragraph=number,
+            ordinal=ordinal,
         )
-        for start, end, number in sentence_spans(text)
+        for ordinal, (start, end, number) in enumerate(sentence_spans(text))
     ]

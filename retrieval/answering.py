@@ -65,9 +65,9 @@ def is_provenance_question(question: str) -> bool:
 
 @dataclass
 class Candidate:
-    """A sentence (global passage id) with its evidence for one question."""
+    """A sentence (by catalog passage id) with its evidence for one question."""
 
-    pid: int
+    pid: int  # the catalog passage id
     dense: float
     lexical: float
     coverage: float
@@ -92,36 +92,37 @@ class Calibration:
 
 
 def rank_source(
-    ids: np.ndarray,
-    dense: np.ndarray,
     passages: list[Passage],
+    dense: np.ndarray,
     lexicon: StoryLexicon,
     question: QuestionTerms,
     bm25_story: np.ndarray,
     calibration: Calibration,
 ) -> list[Candidate]:
-    """Rank one source's body sentences; furniture never competes as evidence."""
-    order = np.argsort(ids)
-    ids, dense = ids[order], dense[order]
+    """Rank one source's body sentences (`passages` in reading order, `dense` their cosines).
+
+    Furniture never competes as evidence. Neighbours are the sentences before and after in the same
+    source, by ordinal.
+    """
     bm25_normalized = max_normalize(bm25_story)  # over the whole story, so outlets are comparable
     kinds = expected_types(question.text)
     candidates = []
-    for k, (pid, cosine) in enumerate(zip(ids.tolist(), dense.tolist())):
-        passage = passages[pid]
+    for k, (passage, cosine) in enumerate(zip(passages, dense.tolist())):
         if passage.kind == "furniture":
             continue
+        pid = passage.pid
         positions = [lexicon.position[pid]]
         span = (passage.start, passage.end)
-        previous = _body_sentence(passages, ids, k - 1)
+        previous = _body_sentence(passages, k - 1)
         if calibration.antecedents and previous is not None and is_anaphoric(passage.text) and passage.end - previous.start <= MAX_QUOTE_CHARS:
-            positions.insert(0, lexicon.position[ids[k - 1]])
+            positions.insert(0, lexicon.position[previous.pid])
             span = (previous.start, passage.end)
         lexical = float(bm25_normalized[lexicon.position[pid]])
         coverage = lexicon.coverage(question, positions)
-        following = _body_sentence(passages, ids, k + 1)
+        following = _body_sentence(passages, k + 1)
         if (calibration.antecedents and len(positions) == 1 and following is not None and is_anaphoric(following.text)
                 and following.end - passage.start <= MAX_QUOTE_CHARS
-                and lexicon.coverage(question, positions + [lexicon.position[int(ids[k + 1])]]) > coverage):
+                and lexicon.coverage(question, positions + [lexicon.position[following.pid]]) > coverage):
             # The next sentence leans on this one ("The ministry denied this…") and adds what the question
             # asks about: the quote carries on into it. The score stays this sentence's own.
             span = (passage.start, following.end)
@@ -136,11 +137,11 @@ def rank_source(
     return candidates
 
 
-def _body_sentence(passages: list[Passage], ids: np.ndarray, j: int) -> Passage | None:
-    """The source's j-th passage when it is body text; a headline or a caption joins no quote."""
-    if not 0 <= j < len(ids):
+def _body_sentence(passages: list[Passage], j: int) -> Passage | None:
+    """The source's j-th sentence when it is body text; a headline or a caption joins no quote."""
+    if not 0 <= j < len(passages):
         return None
-    passage = passages[int(ids[j])]
+    passage = passages[j]
     return passage if passage.kind == "body" else None
 
 
@@ -169,10 +170,9 @@ def answerability(features: list[float], calibration: Calibration) -> float:
     return float(1.0 / (1.0 + np.exp(-z)))
 
 
-def credit_quotes(source: Source, passages: list[Passage], ids: np.ndarray, question: str) -> list[Quote]:
+def credit_quotes(source: Source, passages: list[Passage], question: str) -> list[Quote]:
     """For a question about credits, the source's credit lines: photo credits or the report's sign-off."""
-    credits = [passages[int(pid)] for pid in sorted(ids.tolist()) if passages[int(pid)].kind == "furniture"]
-    credits = [p for p in credits if looks_like_credit(p.text)]
+    credits = [p for p in passages if p.kind == "furniture" and looks_like_credit(p.text)]
     if not credits:
         return []
     wants_photo = bool(_PHOTO.search(question))

@@ -1,4 +1,4 @@
-"""The one entry point the front ends use: load corpus and index once, then answer questions."""
+"""The one entry point the front ends use: open the library once, then answer questions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,12 @@ import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
+from index.embedding import Embedder, make_embedder
+from index.library import Library, StoryPassages, open_library
+from index.models import Source, SourceSummary, StorySummary
+from retrieval import expansion
 from retrieval.answering import (
     Calibration,
     Candidate,
@@ -15,14 +21,9 @@ from retrieval.answering import (
     is_provenance_question,
     rank_source,
 )
-from retrieval import expansion
-from retrieval.corpus import Corpus, Story, load_corpus
-from index.embedding import Embedder, make_embedder
-from retrieval.index_store import PassageIndex, build_index, index_path, load_index, read_manifest, staleness
 from retrieval.lexical import StoryLexicon
-from retrieval.models import Answer, OutletAnswer, Quote, Source, SourceSummary, StorySummary
+from retrieval.models import Answer, OutletAnswer, Quote
 from retrieval.questions import clean_question
-from index.sentences import split_passages
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,45 +41,39 @@ class OutletEvidence:
 
 
 class Engine:
-    """Answers questions about the stories of one corpus. Create it, call `load()`, then `ask()`."""
+    """Answers questions about the stories of a library. Create it, call `load()`, then `ask()`."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, progress: bool = False):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, progress: bool = False,
+                 library: Library | None = None):
         self.settings = settings
         self.embedder = embedder or make_embedder(settings.model, settings.batch_size)
         self.progress = progress
-        self._index: PassageIndex | None = None
-        self._lexicons: dict[str, StoryLexicon] = {}
-
-    @cached_property
-    def corpus(self) -> Corpus:
-        return load_corpus(self.settings.corpus)
+        self._library = library
+        self._loaded = False
+        self._lexicons: dict[str, tuple[StoryPassages, StoryLexicon]] = {}
 
     @property
-    def index_dir(self):
-        return index_path(self.settings.index_dir, self.corpus)
+    def library(self) -> Library:
+        """The library, opened (and seeded or mirrored from --corpus) on first use, without loading the model."""
+        if self._library is None:
+            s = self.settings
+            self._library = open_library(s.home, s.corpus, self.embedder, s.vector_store, progress=self.progress,
+                                         limits=s.ingest_limits())
+        return self._library
 
-    def build(self) -> dict:
-        """Rebuild the index from scratch, whatever is on disk."""
-        manifest = build_index(self.corpus, self.embedder, self.index_dir, progress=self.progress)
-        self._index = load_index(self.index_dir, manifest)
-        self._lexicons.clear()
-        return manifest
+    def load(self) -> Library:
+        """Bring the vector store in step with the catalog and warm the model; a no-op the second time."""
+        if not self._loaded:
+            self.library.sync()
+            if hasattr(self.embedder, "warm_up"):
+                self.embedder.warm_up()
+            expansion.warm_up()
+            self._loaded = True
+        return self.library
 
-    def load(self) -> PassageIndex:
-        """Load the index, building it first when it is missing or stale; a no-op the second time."""
-        if self._index is not None:
-            return self._index
-        manifest = read_manifest(self.index_dir)
-        reason = "there is none yet" if manifest is None else staleness(manifest, self.corpus, self.embedder)
-        if reason:
-            log.info("building the index at %s: %s", self.index_dir, reason)
-            self.build()
-        else:
-            self._index = load_index(self.index_dir, manifest)
-        if hasattr(self.embedder, "warm_up"):
-            self.embedder.warm_up()
-        expansion.warm_up()
-        return self._index  # type: ignore[return-value]
+    def rebuild(self) -> int:
+        """Drop the vector store and refill it from the catalog (embedding only what the cache lacks)."""
+        return self.library.rebuild()
 
     @cached_property
     def calibration(self) -> Calibration:
@@ -94,44 +89,54 @@ class Engine:
             antecedents="antecedent" not in off,
         )
 
-    def lexicon(self, story: Story) -> StoryLexicon:
-        if story.story_id not in self._lexicons:
-            index = self.load()
-            ids = [pid for s in story.sources for pid in range(*index.ranges.get(s.source_id, (0, 0)))]
-            self._lexicons[story.story_id] = StoryLexicon(ids, [index.passages[i] for i in ids])
-        return self._lexicons[story.story_id]
+    def story_id(self, story_id: str | None = None) -> str:
+        return self.library.story_id(story_id or self.settings.story)
+
+    def view(self, story_id: str | None = None) -> tuple[StoryPassages, StoryLexicon]:
+        """The story's passages and its lexicon (BM25, term statistics), rebuilt when the story changes."""
+        view = self.library.story_passages(self.story_id(story_id))
+        cached = self._lexicons.get(view.story.story_id)
+        if cached is None or cached[0] is not view:
+            cached = (view, StoryLexicon([p.pid for p in view.passages], view.passages))
+            self._lexicons[view.story.story_id] = cached
+        return cached
 
     def ask(self, question: str, story_id: str | None = None) -> Answer:
         """Answer a question about one story: every source listed, quoted or marked not covered."""
         question = clean_question(question, self.settings.max_question_chars)
-        story = self.corpus.story(story_id or self.settings.story)
+        self.load()
+        view, _ = self.view(story_id)
         outlets = []
-        for item in self.evidence(question, story):
+        for item in self.evidence(question, view.story.story_id):
             source = item.source
             if item.credits:
                 outlets.append(OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title,
                                             url=source.url, covered=True, quotes=item.credits))
             else:
                 outlets.append(compose_outlet(source, item.ranked, self.calibration, item.features))
-        return Answer(question=question, story=story.story_id, outlets=outlets)
+        return Answer(question=question, story=view.story.story_id, outlets=outlets)
 
-    def evidence(self, question: str, story: Story) -> list[OutletEvidence]:
+    def evidence(self, question: str, story_id: str | None = None) -> list[OutletEvidence]:
         """Rank every source's sentences for the question and gather its answerability features."""
-        index = self.load()
+        library = self.load()
+        view, lexicon = self.view(story_id)
         vector = self.embedder.embed([question])[0]
-        lexicon = self.lexicon(story)
         terms = lexicon.analyse(question, expand="expansion" not in self.settings.disable)
         bm25 = lexicon.bm25(terms.query)
         provenance = is_provenance_question(question)
         found = []
-        for source in story.sources:
-            if source.source_id not in index.ranges:
+        for source in view.story.sources:
+            passages = view.of_source.get(source.source_id, [])
+            if not passages:
                 found.append(OutletEvidence(source))
                 continue
-            ids, dense = index.source_scores(vector, source.source_id)
-            credits = credit_quotes(source, index.passages, ids, question) if provenance else []
-            ranked = rank_source(ids, dense, index.passages, lexicon, terms, bm25, self.calibration)
-            entity_coverage = lexicon.entity_coverage(terms, [lexicon.position[int(i)] for i in ids])
+            keys, scores = library.store.search(vector, np.asarray([p.pid for p in passages], dtype=np.int64),
+                                                len(passages))
+            by_key = dict(zip(keys.tolist(), scores.tolist()))
+            dense = np.asarray([by_key.get(p.pid, 0.0) for p in passages], dtype=np.float64)
+            credits = credit_quotes(source, passages, question) if provenance else []
+            ranked = rank_source(passages, dense, lexicon, terms, bm25, self.calibration)
+            entity_coverage = lexicon.entity_coverage(terms, [lexicon.position[p.pid] for p in passages])
             found.append(OutletEvidence(source, ranked, entity_coverage, credits))
         story_best = max((f.ranked[0].relevance for f in found if f.ranked), default=0.0)
         for item in found:
@@ -140,16 +145,11 @@ class Engine:
         return found
 
     def stories(self) -> list[StorySummary]:
-        return self.corpus.summaries()
+        return self.library.stories()
 
     def sources(self, story_id: str | None = None) -> list[SourceSummary]:
-        """The story's sources with their passage counts (counted without loading the model)."""
-        story = self.corpus.story(story_id or self.settings.story)
-        return [
-            SourceSummary(source_id=s.source_id, story_id=s.story_id, outlet=s.outlet, title=s.title, url=s.url,
-                          date=s.date, passages=len(split_passages(s)))
-            for s in story.sources
-        ]
+        """The story's sources with their passage counts (no model needed)."""
+        return self.library.source_summaries(self.story_id(story_id))
 
     def source(self, source_id: str) -> Source:
-        return self.corpus.source(source_id)
+        return self.library.source(source_id)

@@ -12,14 +12,26 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 from index.embedding import DEFAULT_MODEL
 
 
+def default_home() -> Path:
+    """The user's data directory for storybot (platformdirs), e.g. ~/.local/share/storybot."""
+    from platformdirs import user_data_path
+
+    return user_data_path("storybot", appauthor=False)
+
+
 class Settings(BaseSettings):
-    """Where the corpus and index live, which model embeds, and the calibrated answer thresholds."""
+    """Where the library lives, which model embeds, and the calibrated answer thresholds."""
 
     model_config = SettingsConfigDict(env_prefix="STORYBOT_", env_file=".env", extra="ignore")
 
-    corpus: Path = Field(PROJECT_ROOT / "seeds", description="Corpus folder (seeds, story folders or BASIL JSON).")
-    story: str | None = Field(None, description="Story id; may be omitted when the corpus holds one story.")
-    index_dir: Path = Field(PROJECT_ROOT / "index", description="Where built indexes are kept.")
+    home: Path = Field(default_factory=default_home,
+                       description="The data folder: the story library, corpus mirrors and vector stores.")
+    corpus: Path | None = Field(None, description="Answer from this folder (story folders, a corpus or BASIL JSON) "
+                                                  "instead of the library; mirrored under home/corpora/.")
+    story: str | None = Field(None, description="Story id; may be omitted when the library holds one story.")
+    vector_store: str = Field("faiss", description="faiss, milvus:PATH.db (Milvus Lite) or http://host:19530.")
+    max_article_bytes: int = Field(5_000_000, ge=1000, description="Articles larger than this are skipped.")
+    fetch_timeout: float = Field(15.0, gt=0, le=300, description="Seconds to wait for a URL.")
     model: str = Field(DEFAULT_MODEL, description="Embedding model: a local folder, a cached hub name, or the packaged default.")
     batch_size: int = Field(64, ge=1, le=4096)
     max_question_chars: int = Field(500, ge=1)
@@ -36,3 +48,8 @@ class Settings(BaseSettings):
     # Mechanisms switched off, for measuring what each buys (`storybot eval --disable expansion`).
     disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability"]] = frozenset()
     second_quote_ratio: float = Field(0.7, ge=0, le=1, description="A second quote must score this share of the first.")
+
+    def ingest_limits(self):
+        from index.ingest import IngestLimits
+
+        return IngestLimits(max_article_bytes=self.max_article_bytes, fetch_timeout_s=self.fetch_timeout)

@@ -1,0 +1,312 @@
+"""The library's catalog in SQLite: stories, sources, passages by stable key, and the embedding cache.
+
+One file (`catalog.sqlite`, WAL). Every add or remove is one transaction that also bumps the catalog's
+`generation`, so a vector store can tell whether it mirrors the catalog (see `library.Library.sync`).
+Passage ids are AUTOINCREMENT: a removed passage's id is never given to another, so a stale vector can
+never name the wrong sentence. Passage text is not stored twice: it is `source.text[start:end]`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import StorybotError, UnknownSourceError, UnknownStoryError
+from index.models import Passage, Source
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stories (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sources (
+    id TEXT PRIMARY KEY,
+    story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    outlet TEXT NOT NULL,
+    title TEXT NOT NULL,
+    url TEXT, date TEXT, author TEXT, language TEXT, credit TEXT,
+    text TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    origin TEXT,
+    raw_sha256 TEXT,
+    added_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sources_story ON sources(story_id);
+CREATE INDEX IF NOT EXISTS sources_sha ON sources(sha256);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    paragraph INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    UNIQUE (source_id, ordinal)
+);
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, sha256)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS channel_stories (
+    channel_id INTEGER PRIMARY KEY,
+    story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    bound_by INTEGER,
+    bound_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    answer_id TEXT NOT NULL,
+    user_id INTEGER NOT NULL,
+    vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+    question TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    answer_json TEXT NOT NULL,
+    voted_at TEXT NOT NULL,
+    PRIMARY KEY (answer_id, user_id)
+);
+"""
+
+_SOURCE_COLUMNS = "id, story_id, outlet, title, text, url, date, credit, author, language"
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _source(row: tuple) -> Source:
+    keys = ("source_id", "story_id", "outlet", "title", "text", "url", "date", "credit", "author", "language")
+    return Source(**dict(zip(keys, row)))
+
+
+class Catalog:
+    """Typed reads and transactional writes over the library's SQLite file."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            version = self._schema_version()
+            if version is None:
+                self.db.executescript(  # one script, one transaction: a killed first open leaves no half schema
+                    f"BEGIN IMMEDIATE; {_SCHEMA} INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');"
+                    " INSERT OR IGNORE INTO meta VALUES ('generation', '0'); COMMIT;")
+            elif version != SCHEMA_VERSION:
+                raise StorybotError(
+                    f"the library catalog {self.path} has schema version {version}, this storybot reads "
+                    f"{SCHEMA_VERSION}; use a matching storybot or point STORYBOT_HOME at a new folder"
+                )
+        except sqlite3.DatabaseError as exc:
+            raise StorybotError(f"the library catalog {self.path} cannot be opened: {exc}") from None
+
+    def _schema_version(self) -> int | None:
+        exists = self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+        if not exists:
+            return None
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: everything inside commits together or not at all."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _bump(self) -> None:
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        return int(self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+
+    def stories(self) -> list[tuple[str, str, list[str]]]:
+        """(story id, title, source ids) for every story, oldest first."""
+        rows = self.db.execute("SELECT id, title FROM stories ORDER BY added_at, rowid").fetchall()
+        return [(sid, title, self.source_ids(sid)) for sid, title in rows]
+
+    def has_story(self, story_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM stories WHERE id=?", (story_id,)).fetchone() is not None
+
+    def story_title(self, story_id: str) -> str:
+        row = self.db.execute("SELECT title FROM stories WHERE id=?", (story_id,)).fetchone()
+        if row is None:
+            raise UnknownStoryError(f"no story {story_id!r} in the library; `storybot stories` lists them")
+        return row[0]
+
+    def source_ids(self, story_id: str) -> list[str]:
+        rows = self.db.execute("SELECT id FROM sources WHERE story_id=? ORDER BY added_at, rowid", (story_id,))
+        return [r[0] for r in rows]
+
+    def sources(self, story_id: str) -> list[Source]:
+        rows = self.db.execute(f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE story_id=? ORDER BY added_at, rowid",
+                               (story_id,))
+        return [_source(r) for r in rows]
+
+    def source(self, source_id: str) -> Source:
+        row = self.db.execute(f"SELECT {_SOURCE_COLUMNS} FROM sources WHERE id=?", (source_id,)).fetchone()
+        if row is None:
+            raise UnknownSourceError(f"no source {source_id!r} in the library; `storybot sources` lists them")
+        return _source(row)
+
+    def has_source(self, source_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM sources WHERE id=?", (source_id,)).fetchone() is not None
+
+    def source_by_sha(self, sha256: str) -> tuple[str, str] | None:
+        """(source id, story id) of a stored source with exactly this text, if any."""
+        return self.db.execute("SELECT id, story_id FROM sources WHERE sha256=? LIMIT 1", (sha256,)).fetchone()
+
+    def origin_of(self, source_id: str) -> tuple[str | None, str | None]:
+        """(origin, sha256 of the raw input) a source was read from."""
+        row = self.db.execute("SELECT origin, raw_sha256 FROM sources WHERE id=?", (source_id,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def passages(self, source: Source) -> list[Passage]:
+        """The source's passages in reading order, their text cut from the stored text."""
+        rows = self.db.execute(
+            "SELECT id, ordinal, start, end, kind, paragraph FROM passages WHERE source_id=? ORDER BY ordinal",
+            (source.source_id,),
+        )
+        return [Passage(source_id=source.source_id, pid=pid, ordinal=ordinal, start=start, end=end,
+                        text=source.text[start:end], kind=kind, paragraph=paragraph)
+                for pid, ordinal, start, end, kind, paragraph in rows]
+
+    def passage_count(self, source_id: str | None = None) -> int:
+        if source_id is None:
+            return self.db.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) FROM passages WHERE source_id=?", (source_id,)).fetchone()[0]
+
+    def passage_texts(self, pids: list[int]) -> dict[int, str]:
+        """The text of these passages, cut from their sources' stored text."""
+        out: dict[int, str] = {}
+        for at in range(0, len(pids), 500):
+            chunk = pids[at : at + 500]
+            rows = self.db.execute(
+                "SELECT p.id, substr(s.text, p.start + 1, p.end - p.start) FROM passages p JOIN sources s "
+                f"ON s.id = p.source_id WHERE p.id IN ({','.join('?' * len(chunk))})", chunk)
+            out.update(dict(rows))
+        return out
+
+    def sources_by_origin(self) -> dict[str, tuple[str, str | None]]:
+        """origin → (source id, sha256 of the raw input) for every source read from a file or URL."""
+        rows = self.db.execute("SELECT origin, id, raw_sha256 FROM sources WHERE origin IS NOT NULL")
+        return {origin: (sid, raw) for origin, sid, raw in rows}
+
+    def passage_keys(self) -> list[tuple[int, str]]:
+        """(passage id, sha256 of its text) for every passage."""
+        return self.db.execute("SELECT id, sha256 FROM passages").fetchall()
+
+    def cached(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Vectors of the cache for this model, by passage-text hash (missing hashes are left out)."""
+        found: dict[str, np.ndarray] = {}
+        wanted = list(dict.fromkeys(hashes))
+        for at in range(0, len(wanted), 500):
+            chunk = wanted[at : at + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT sha256, vector FROM embeddings WHERE model=? AND sha256 IN ({marks})",
+                                   (model, *chunk))
+            for sha, blob in rows:
+                found[sha] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    # --- writes (each one transaction) ----------------------------------------------------------
+
+    def create_story(self, story_id: str, title: str) -> None:
+        with self.transaction():
+            self.db.execute("INSERT OR IGNORE INTO stories VALUES (?, ?, ?)", (story_id, title, _now()))
+
+    def rename_story(self, story_id: str, title: str) -> None:
+        self.story_title(story_id)
+        with self.transaction():
+            self.db.execute("UPDATE stories SET title=? WHERE id=?", (title, story_id))
+
+    def delete_story(self, story_id: str) -> list[str]:
+        """Delete a story and its sources; return the source ids removed."""
+        removed = self.source_ids(story_id)
+        self.story_title(story_id)
+        with self.transaction():
+            self.db.execute("DELETE FROM stories WHERE id=?", (story_id,))
+            self._bump()
+        return removed
+
+    def add_source(self, source: Source, passages: list[Passage], hashes: list[str], *, story_title: str,
+                   origin: str | None, raw_sha256: str | None, model: str,
+                   new_vectors: dict[str, np.ndarray], replace: bool = False) -> list[int]:
+        """Store a source, its passages and their new cache vectors in one transaction; return passage ids."""
+        now = _now()
+        with self.transaction():
+            self.db.execute("INSERT OR IGNORE INTO stories VALUES (?, ?, ?)", (source.story_id, story_title, now))
+            if replace:
+                self.db.execute("DELETE FROM sources WHERE id=?", (source.source_id,))
+            self.db.execute(
+                "INSERT INTO sources (id, story_id, outlet, title, url, date, author, language, credit, text, sha256,"
+                " origin, raw_sha256, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (source.source_id, source.story_id, source.outlet, source.title, source.url, source.date,
+                 source.author, source.language, source.credit, source.text, text_sha256(source.text), origin,
+                 raw_sha256, now),
+            )
+            ids = []
+            for p, sha in zip(passages, hashes, strict=True):
+                cursor = self.db.execute(
+                    "INSERT INTO passages (source_id, ordinal, start, end, kind, paragraph, sha256)"
+                    " VALUES (?,?,?,?,?,?,?)",
+                    (source.source_id, p.ordinal, p.start, p.end, p.kind, p.paragraph, sha),
+                )
+                ids.append(int(cursor.lastrowid))
+            self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",
+                                [(model, sha, np.asarray(v, dtype=np.float32).tobytes()) for sha, v in new_vectors.items()])
+            self._bump()
+        return ids
+
+    def update_metadata(self, source: Source) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE sources SET outlet=?, title=?, url=?, date=?, author=?, language=?, credit=? "
+                            "WHERE id=?", (source.outlet, source.title, source.url, source.date, source.author,
+                                           source.language, source.credit, source.source_id))
+
+    def remove_sources(self, source_ids: list[str]) -> None:
+        with self.transaction():
+            for source_id in source_ids:
+                self.db.execute("DELETE FROM sources WHERE id=?", (source_id,))
+            self._bump()
+
+    def put_cache(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        with self.transaction():
+            self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",
+                                [(model, sha, np.asarray(v, dtype=np.float32).tobytes()) for sha, v in vectors.items()])
+
+
+def text_sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
