@@ -178,7 +178,7 @@ def index_info(corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
     """Describe the library: where it is, what it holds, and whether its vector store is in step."""
     library = _engine(_settings(corpus)).library
     stories = library.stories()
-    synced = library.store.synced_generation()
+    synced = library.store.synced_generation() if library.dimension_known() else None
     info = {"path": str(library.home), "catalog": str(library.catalog.path), "store": library.store_spec,
             "model": library.embedder.name, "stories": len(stories),
             "sources": sum(len(s.sources) for s in stories), "passages": library.catalog.passage_count(),

@@ -119,6 +119,10 @@ class Library:
             self._store = open_store(self.store_spec, folder, self._dimension())
         return self._store
 
+    def dimension_known(self) -> bool:
+        """Whether the store can be opened without loading the model to learn its dimension."""
+        return self.catalog.get_meta(f"dimension:{self.embedder.name}") is not None
+
     def _dimension(self) -> int:
         key = f"dimension:{self.embedder.name}"
         known = self.catalog.get_meta(key)
@@ -258,8 +262,13 @@ class Library:
         """Read files, folders or URLs and add every article that can be read; skip the rest with a reason."""
         return self.add_drafts(read_inputs(items, self.limits), story, **overrides)
 
-    def add_drafts(self, drafts: Iterable[Draft | Skipped], story: str | None = None,
+    def add_drafts(self, drafts: Iterable[Draft | Skipped], story: str | None = None, *, embed: bool = True,
                    **overrides: str | None) -> AddReport:
+        """Store readable drafts (each source in its own transaction) and report the rest as skipped.
+
+        With `embed`, the new sentences are embedded now and the vector store caught up; without, that
+        waits for the first question (`sync`), so listing a freshly imported story needs no model.
+        """
         report = AddReport()
         ready: list[tuple[Draft, Source, list[Passage]]] = []
         fallback_story = None
@@ -276,8 +285,9 @@ class Library:
                     fallback_story = fallback_story or self._new_story_id(draft)
                     prepared[1].story_id = fallback_story
                 ready.append(prepared)
-            self._store_sources(ready, report)
-        self.sync()
+            self._store_sources(ready, report, embed)
+        if embed:
+            self.sync()
         stories = {a.story_id for a in report.added}
         report.story = stories.pop() if len(stories) == 1 else (story if story else None)
         return report
@@ -321,13 +331,14 @@ class Library:
             candidate, n = f"{base}-{n}", n + 1
         return candidate
 
-    def _store_sources(self, ready: list[tuple[Draft, Source, list[Passage]]], report: AddReport) -> None:
+    def _store_sources(self, ready: list[tuple[Draft, Source, list[Passage]]], report: AddReport,
+                       embed: bool) -> None:
         """Embed what the cache lacks, then store each source in its own transaction."""
         hashes = [[text_sha256(p.text) for p in passages] for _, _, passages in ready]
         cached = self.catalog.cached(self.embedder.name, [h for hs in hashes for h in hs])
         missing = {h: p.text for (_, _, passages), hs in zip(ready, hashes) for p, h in zip(passages, hs)
                    if h not in cached}
-        fresh = self._embed(missing) if missing else {}
+        fresh = self._embed(missing) if missing and embed else {}
         report.embedded += len(fresh)
         for (draft, source, passages), hs in zip(ready, hashes):
             report.reused += sum(1 for h in hs if h in cached)
@@ -387,9 +398,8 @@ class Library:
             with self._write_lock():
                 self.catalog.remove_sources(gone)
             report.removed += gone
-        added = self.add_drafts(fresh)
+        added = self.add_drafts(fresh, embed=False)
         added.removed = report.removed
-        self.sync()
         return added
 
     def _refresh_metadata(self, source_id: str, draft: Draft) -> None:
@@ -429,7 +439,7 @@ def open_library(home: Path, corpus: Path | None, embedder: Embedder, store_spec
             with library._write_lock():
                 fresh = library.catalog.get_meta("seeded") is None and not library.catalog.stories()
             if fresh:
-                library.add([str(packaged_seeds())])
+                library.add_drafts(read_inputs([str(packaged_seeds())], library.limits), embed=False)
             library.catalog.set_meta("seeded", "1")
         return library
     corpus = Path(corpus)

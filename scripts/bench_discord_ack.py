@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.discord_bot import StoryBot  # noqa: E402
 from bot.discord_settings import DiscordSettings  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
-from retrieval.settings import PROJECT_ROOT, Settings  # noqa: E402
+from retrieval.settings import Settings  # noqa: E402
 from tests.discord_fake import FakeDiscord, NoDNS  # noqa: E402
 
 
@@ -65,8 +65,8 @@ def main() -> None:
     parser.add_argument("--concurrent", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as index_dir:
-        engine = Engine(Settings(corpus=PROJECT_ROOT / "seeds", index_dir=Path(index_dir)))
+    with tempfile.TemporaryDirectory() as home:
+        engine = Engine(Settings(home=Path(home)))
         started = time.monotonic()
         engine.load()
         print(f"model and index loaded in {time.monotonic() - started:.1f} s")

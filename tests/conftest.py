@@ -26,8 +26,8 @@ needs_dev_questions = pytest.mark.skipif(
 
 @pytest.fixture(scope="session")
 def seed_engine(tmp_path_factory) -> Engine:
-    """A loaded engine with the real model and a real FAISS index over the seeds (built once)."""
-    engine = Engine(Settings(corpus=SEEDS, index_dir=tmp_path_factory.mktemp("index")))
+    """A loaded engine with the real model and a real library (the packaged seeds) built once."""
+    engine = Engine(Settings(home=tmp_path_factory.mktemp("home")))
     engine.load()
     return engine
 
@@ -35,7 +35,7 @@ def seed_engine(tmp_path_factory) -> Engine:
 @pytest.fixture
 def fake_engine(tmp_path) -> Engine:
     """A loaded engine over the seeds with the deterministic fake embedder: no model, milliseconds."""
-    engine = Engine(Settings(corpus=SEEDS, index_dir=tmp_path / "index", model="fake"), embedder=FakeEmbedder())
+    engine = Engine(Settings(home=tmp_path / "home", model="fake"), embedder=FakeEmbedder())
     engine.load()
     return engine
 

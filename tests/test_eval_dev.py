@@ -20,7 +20,7 @@ OUR_SEED_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "seed_dev_questions.jsonl
 
 def _evaluate(engine: Engine, path) -> evaluation.EvalReport:
     questions = evaluation.load_questions(path)
-    report = evaluation.run(path.name, questions, lambda q: engine.ask(q.q, q.story or engine.corpus.story_of(q.gold).story_id))
+    report = evaluation.run(path.name, questions, lambda q: engine.ask(q.q, q.story or engine.library.story_of(q.gold)))
     print("\n" + render_report(report, show_misses=False))
     return report
 
@@ -46,7 +46,7 @@ def test_our_seed_dev_questions(seed_engine):
 @pytest.mark.basil
 @needs_basil
 def test_basil_dev_questions(tmp_path_factory):
-    engine = Engine(Settings(corpus=BASIL, index_dir=tmp_path_factory.mktemp("basil-index")))
+    engine = Engine(Settings(corpus=BASIL, home=tmp_path_factory.mktemp("basil-home")))
     engine.load()  # the build (about 2 minutes on 2 cores) stays out of the latency figures
     report = _evaluate(engine, BASIL_QUESTIONS)
     assert report.questions >= 40
