@@ -247,6 +247,68 @@ def calibrate(sets: Annotated[list[str], typer.Argument(help="QUESTIONS.jsonl[@C
 
 
 @app.command()
+def bench(json_: JsonOpt = False,
+          articles: Annotated[Optional[Path], typer.Option(help="Articles to time encoding and building on "
+                                                                "(default: ../shared/corpora/basil, else the seeds).")] = None,
+          limit: Annotated[int, typer.Option(help="Use the first N articles for the encode and build rates.")] = 100,
+          five_outlet: Annotated[Optional[Path], typer.Option(help="A corpus with five-outlet stories "
+                                                                   "(default: ../shared/corpora/newswcl50).")] = None,
+          sizes: Annotated[str, typer.Option(help="Library sizes for the search-scale figures.")] = "10000,100000,1000000",
+          runs: Annotated[int, typer.Option(help="Fresh processes for the cold-start median.")] = 5) -> None:
+    """Measure cold start, warm latency, encode and build rates, peak memory and search at scale."""
+    import statistics
+    import tempfile
+
+    from evaluation import bench as b
+    from evaluation.harness import EvalQuestion, load_questions
+    from evaluation.naive import NaiveRetriever
+    from retrieval.engine import Engine
+    from retrieval.settings import PROJECT_ROOT
+
+    shared = PROJECT_ROOT.parent / "shared" / "corpora"
+    articles = articles or (shared / "basil" if (shared / "basil").is_dir() else PROJECT_ROOT / "seeds")
+    five_outlet = five_outlet or (shared / "newswcl50" if (shared / "newswcl50").is_dir() else None)
+    data = PROJECT_ROOT / "tests" / "data"
+    say = (lambda m: None) if json_ else (lambda m: sys.stderr.write(m + "\n"))
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = _settings(home=Path(tmp))
+        engine = _engine(settings, progress=False)
+        engine.load()
+        say(f"cold start: {runs} fresh `storybot ask` processes …")
+        cold = b.cold_start(Path(tmp), runs)
+        seed_questions = (load_questions(data / "seed_dev_questions.jsonl") if (data / "seed_dev_questions.jsonl").is_file()
+                          else [EvalQuestion(q=b.SEED_QUESTION, gold={})])
+        say("warm latency on the seed story …")
+        warm = b.warm_latencies(lambda q: engine.ask(q.q), seed_questions)
+        naive = NaiveRetriever(engine.embedder)
+        seed_story = engine.library.story()
+        naive_warm = b.warm_latencies(lambda q: naive.ask(q.q, seed_story), seed_questions)
+        five = None
+        if five_outlet is not None:
+            say("warm latency on five-outlet stories …")
+            five_engine = Engine(settings.model_copy(update={"corpus": five_outlet}), embedder=engine.embedder)
+            five_engine.load()
+            path = data / "newswcl50_dev_questions.jsonl"
+            questions = load_questions(path) if path.is_file() else [
+                EvalQuestion(q=b.SEED_QUESTION, gold={}, story=s.story_id) for s in five_engine.stories()]
+            five = b.warm_latencies(lambda q: five_engine.ask(q.q, q.story or five_engine.library.story_of(q.gold)),
+                                    questions, rounds=1)
+        say(f"encode and build rates on {limit} articles of {articles} …")
+        raw, built, count = b.encode_and_build(engine.embedder, articles, limit)
+        say("search latency at scale …")
+        scale = b.scale_search([int(x) for x in sizes.split(",") if x.strip()])
+    report = b.BenchReport(
+        cold_start_s=round(statistics.median(cold), 3), cold_start_runs=[round(t, 3) for t in cold],
+        warm_p50_ms=round(b._percentile(warm, 50), 2), warm_p95_ms=round(b._percentile(warm, 95), 2),
+        warm_five_outlet_p50_ms=round(b._percentile(five, 50), 2) if five else None,
+        warm_five_outlet_p95_ms=round(b._percentile(five, 95), 2) if five else None,
+        naive_warm_p50_ms=round(b._percentile(naive_warm, 50), 2), naive_warm_p95_ms=round(b._percentile(naive_warm, 95), 2),
+        raw_encode_per_s=round(raw, 1), build_per_s=round(built, 1), build_passages=count,
+        peak_rss_mb=round(b.peak_rss_mb(), 1), scale=scale, embedder=engine.embedder.name)
+    _out(report.model_dump_json(indent=2) + "\n" if json_ else render_text.render_bench(report))
+
+
+@app.command()
 def discord(sync: Annotated[bool, typer.Option("--sync", help="Sync slash commands with Discord at start-up.")] = False,
             ) -> None:
     """Run the Discord bot (token from STORYBOT_DISCORD_TOKEN or .env)."""

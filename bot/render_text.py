@@ -77,3 +77,25 @@ def render_report(report: EvalReport, show_misses: bool = True) -> str:
             lines += [f"   - {miss.question}  [{miss.source_id} · {miss.outlet}]",
                       f"       expected: {expected}", f"       quoted:   {quoted}"]
     return "\n".join(lines) + "\n"
+
+
+def render_bench(report) -> str:
+    """`storybot bench` figures, one per line."""
+    lines = [
+        f"embedder              {report.embedder}",
+        f"cold start (median)   {report.cold_start_s:.2f} s   runs: {', '.join(f'{t:.2f}' for t in report.cold_start_runs)}",
+        f"warm, seed story      p50 {report.warm_p50_ms:.1f} ms   p95 {report.warm_p95_ms:.1f} ms"
+        f"   (naive: p50 {report.naive_warm_p50_ms:.1f}, p95 {report.naive_warm_p95_ms:.1f})",
+    ]
+    if report.warm_five_outlet_p50_ms is not None:
+        lines.append(f"warm, five outlets    p50 {report.warm_five_outlet_p50_ms:.1f} ms   p95 {report.warm_five_outlet_p95_ms:.1f} ms")
+    lines += [
+        f"raw encode            {report.raw_encode_per_s:.1f} passages/s",
+        f"library build         {report.build_per_s:.1f} passages/s   ({report.build_per_s / report.raw_encode_per_s:.2f}× raw,"
+        f" {report.build_passages} passages)",
+        f"peak RSS              {report.peak_rss_mb:.0f} MiB",
+        "one-outlet search in a library of:",
+        *[f"  {p.passages:>9,} passages   p50 {p.p50_ms:.3f} ms   p95 {p.p95_ms:.3f} ms   store {p.store_mb:.0f} MiB"
+          for p in report.scale],
+    ]
+    return "\n".join(lines) + "\n"
