@@ -7,12 +7,14 @@ or digit come next, unless the word before the stop is a known abbreviation or a
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
 from index.models import Passage, PassageKind, Source
 
-SEGMENTER_VERSION = 2
+SEGMENTER_VERSION = 3
+MAX_PASSAGE_CHARS = 1000  # longer runs (no sentence break) are cut at spaces: bounded quotes and embeddings
 
 ABBREVIATIONS = frozenset(
     """mr mrs ms messrs mmes dr prof sen sens rep reps gov govs gen gens lt col sgt capt adm cmdr maj pvt cpl
@@ -31,7 +33,7 @@ def _is_abbreviation(paragraph: str, stop: int) -> bool:
     """Tell whether the full stop at `stop` closes an abbreviation or initial, not a sentence."""
     if paragraph[stop] != ".":
         return False
-    match = _WORD_BEFORE.search(paragraph, 0, stop)
+    match = _WORD_BEFORE.search(paragraph, max(0, stop - 64), stop)  # a bounded look-back keeps this linear
     if not match:
         return False
     word = match.group(1)
@@ -44,12 +46,14 @@ def _is_abbreviation(paragraph: str, stop: int) -> bool:
     return word.lower() in ABBREVIATIONS
 
 
-def _inside_closed_quotation(body: str, position: int) -> bool:
-    """Tell whether `position` lies inside a quotation that closes later in the same paragraph.
+def _closed_quotations(body: str) -> list[tuple[int, int]]:
+    """The (opening, closing) offsets of each quotation that closes within the paragraph.
 
     A quotation that spans sentence ends stays one passage, so a quote keeps its attribution
     ("…curators. We trust…," Shoigu was quoted as saying). An unclosed quotation does not merge.
+    Computed once per paragraph: asking per full stop made long paragraphs quadratic.
     """
+    spans = []
     opened_at = None
     for match in _QUOTE_MARK.finditer(body):
         mark, at = match.group(0), match.start()
@@ -57,10 +61,15 @@ def _inside_closed_quotation(body: str, position: int) -> bool:
         if opened_at is None and is_open:
             opened_at = at
         elif opened_at is not None and not (mark == "“"):
-            if opened_at < position <= at:
-                return True
+            spans.append((opened_at, at))
             opened_at = None
-    return False
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    """Tell whether `position` lies inside one of the (open, close] quotation spans (sorted, disjoint)."""
+    at = bisect.bisect_left(spans, (position, -1)) - 1
+    return at >= 0 and spans[at][0] < position <= spans[at][1]
 
 
 # A short tail that only attributes the quotation before it: `“Why now?” Walsh asked.`
@@ -77,8 +86,9 @@ def sentence_spans(text: str) -> Iterator[tuple[int, int, int]]:
         body = para.group(0)
         spans: list[tuple[int, int, int]] = []
         cursor = 0
+        quotations = _closed_quotations(body)
         for stop in _BOUNDARY.finditer(body):
-            if _is_abbreviation(body, stop.start()) or _inside_closed_quotation(body, stop.end()):
+            if _is_abbreviation(body, stop.start()) or _inside(quotations, stop.end()):
                 continue
             spans += _trimmed(body, base, cursor, stop.end(), number)
             cursor = stop.end()
@@ -103,7 +113,25 @@ def _trimmed(body: str, base: int, start: int, end: int, number: int) -> list[tu
     if not stripped:
         return []
     lead = len(piece) - len(piece.lstrip())
-    return [(base + start + lead, base + start + lead + len(stripped), number)]
+    return _capped(body, base, start + lead, start + lead + len(stripped), number)
+
+
+def _capped(body: str, base: int, start: int, end: int, number: int) -> list[tuple[int, int, int]]:
+    """Cut a run-on "sentence" longer than MAX_PASSAGE_CHARS at spaces, so no passage (or quote) is huge."""
+    out = []
+    while end - start > MAX_PASSAGE_CHARS:
+        cut = body.rfind(" ", start + MAX_PASSAGE_CHARS // 2, start + MAX_PASSAGE_CHARS)
+        cut = cut if cut > start else start + MAX_PASSAGE_CHARS
+        piece_end = cut
+        while piece_end > start and body[piece_end - 1].isspace():
+            piece_end -= 1
+        out.append((base + start, base + piece_end, number))
+        start = cut
+        while start < end and body[start].isspace():
+            start += 1
+    if end > start:
+        out.append((base + start, base + end, number))
+    return out
 
 
 # --- page furniture -------------------------------------------------------------------------------

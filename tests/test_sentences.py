@@ -275,3 +275,30 @@ def test_basil_passages_round_trip():
     corpus = load_corpus(BASIL)
     for source in corpus.sources():
         _assert_well_formed(source.text, split_passages(source))
+
+
+def test_a_run_on_paragraph_is_cut_into_bounded_passages_quickly():
+    import time
+
+    from index.sentences import MAX_PASSAGE_CHARS
+
+    words = ("the council said that the bridge plan would cost more than expected and the mayor " * 30_000).split()
+    text = "Headline\n\n" + " ".join(words)  # about 2.5 MB with no sentence break
+    started = time.perf_counter()
+    spans = list(sentence_spans(text))
+    assert time.perf_counter() - started < 5
+    assert len(spans) > 2000
+    for start, end, _ in spans:
+        assert 0 < end - start <= MAX_PASSAGE_CHARS
+        assert text[start:end] == text[start:end].strip()
+    body = [text[s:e] for s, e, n in spans if n > 0]
+    assert " ".join(body) == text.split("\n\n", 1)[1]  # nothing lost, nothing doubled
+
+
+def test_many_sentences_in_one_paragraph_split_in_linear_time():
+    import time
+
+    text = " ".join(f"Sentence “number {i}” ends here." for i in range(50_000))
+    started = time.perf_counter()
+    assert len(list(sentence_spans(text))) == 50_000
+    assert time.perf_counter() - started < 10
