@@ -227,23 +227,38 @@ def eval_(questions: Annotated[Path, typer.Argument(help="JSONL questions with g
 
 @app.command()
 def calibrate(sets: Annotated[list[str], typer.Argument(help="QUESTIONS.jsonl[@CORPUS] pairs (corpus default: the library).")],
-              ) -> None:
+              loso: Annotated[bool, typer.Option("--loso", help="Also report leave-one-story-out figures.")] = False,
+              json_: JsonOpt = False) -> None:
     """Fit the answerability model on dev question sets; print the STORYBOT_* settings to keep."""
     import numpy as np
 
-    from evaluation import calibration, harness as evaluation
+    from evaluation import calibration, loso as folds
+    from evaluation import harness as evaluation
 
-    xs, ys = [], []
+    pairs = []
+    engine = None
     for item in sets:
         path, _, corpus = item.partition("@")
         engine = _engine(_settings(Path(corpus) if corpus else None))
-        x, y = calibration.outlet_features(engine, evaluation.load_questions(Path(path)))
-        xs.append(x)
-        ys.append(y)
-    fitted = calibration.fit(np.vstack(xs), np.concatenate(ys))
+        pairs += folds.collect(Path(path).name, engine, evaluation.load_questions(Path(path)))
+    usable = [p for p in pairs if p.features]
+    fitted = calibration.fit(np.asarray([p.features for p in usable]), np.asarray([p.answers for p in usable], dtype=float))
+    figures = folds.leave_one_story_out(pairs, engine.calibration) if loso and engine else []
+    ceiling = folds.ceiling(pairs)
+    if json_:
+        _out(json.dumps({"fitted": {"weights": fitted.weights, "bias": fitted.bias, "threshold": fitted.threshold,
+                                    "pairs": fitted.pairs}, "ceiling": ceiling,
+                         "loso": [f.model_dump() for f in figures]}, indent=2) + "\n")
+        return
     _out(f"fitted on {fitted.pairs} (question, outlet) pairs over features {', '.join(calibration.ANSWER_FEATURES)}\n"
-         f"covered when gold {fitted.covered_when_gold:.3f}, abstained when null {fitted.abstain_when_null:.3f}\n\n"
-         + fitted.as_env())
+         f"covered when gold {fitted.covered_when_gold:.3f}, abstained when null {fitted.abstain_when_null:.3f}"
+         " (on the pairs it was fitted on)\n")
+    for name, value in ceiling.items():
+        _out(f"ceiling {name}: {value:.3f} of gold pairs hit when every outlet is quoted\n")
+    for f in figures:
+        _out(f"leave-one-story-out {f.set_name}: evidence recall {f.evidence_recall:.3f} ({f.hits}/{f.gold_pairs}), "
+             f"abstain accuracy {f.abstain_accuracy:.3f} ({f.abstains}/{f.null_pairs})\n")
+    _out("\n" + fitted.as_env())
 
 
 @app.command()
