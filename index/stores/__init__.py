@@ -1,1 +1,35 @@
 """Vector stores behind one small protocol (`base.VectorStore`); `open_store` picks one by name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from index.errors import UsageError
+from index.stores.base import VectorStore
+
+FORMS = "faiss, milvus:PATH.db (Milvus Lite) or http(s)://host:port (a Milvus server)"
+
+
+def open_store(spec: str, folder: Path, dimension: int) -> VectorStore:
+    """Open the store named by `spec` for one model's vectors; `folder` is that model's data folder."""
+    spec = spec.strip()
+    folder = Path(folder)
+    if spec == "faiss":
+        from index.stores.faiss_store import FaissStore
+
+        return FaissStore(folder, dimension)
+    collection = "storybot_" + re.sub(r"[^A-Za-z0-9_]", "_", folder.name)[:200]
+    if spec.startswith("milvus:") and spec.endswith(".db") and len(spec) > len("milvus:.db"):
+        from index.stores.milvus_store import MilvusStore
+
+        path = Path(spec[len("milvus:") :])
+        if not path.is_absolute():
+            path = folder / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return MilvusStore(str(path), dimension, collection)
+    if re.fullmatch(r"https?://[^\s/]+(:\d+)?/?", spec):
+        from index.stores.milvus_store import MilvusStore
+
+        return MilvusStore(spec, dimension, collection)
+    raise UsageError(f"unknown vector store {spec!r}; use {FORMS}")
