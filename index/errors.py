@@ -25,14 +25,6 @@ class UnknownStoryError(UsageError):
     """No story with that id in the corpus."""
 
 
-class CorpusError(StorybotError):
-    """The corpus folder is missing, unreadable or malformed."""
-
-
-class IndexError_(StorybotError):
-    """The index on disk is corrupt, mismatched or unreadable."""
-
-
 class ModelLoadError(StorybotError):
     """The embedding model could not be loaded."""
 

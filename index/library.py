@@ -282,7 +282,7 @@ class Library:
                 if prepared is None:
                     continue
                 if prepared[1].story_id is None:
-                    fallback_story = fallback_story or self._new_story_id(draft)
+                    fallback_story = fallback_story or self._new_story_id(draft, prepared[1].title)
                     prepared[1].story_id = fallback_story
                 ready.append(prepared)
             self._store_sources(ready, report, embed)
@@ -301,6 +301,8 @@ class Library:
                                                                           f"(story {duplicate[1]})"))
             return None
         story_id = story or draft.story_id
+        if story_id is not None and not re.fullmatch(r"[\w.-]{1,80}", story_id):
+            story_id = slug(story_id)
         base = slug(draft.source_id or draft.title or Path(draft.origin).stem, "source")
         source_id = draft.source_id if draft.source_id and re.fullmatch(r"[\w.-]{1,120}", draft.source_id) else base
         source_id = self._unique_source_id(source_id, taken)
@@ -324,8 +326,8 @@ class Library:
             candidate, n = f"{wanted}-{n}", n + 1
         return candidate
 
-    def _new_story_id(self, draft: Draft) -> str:
-        base = slug(draft.story_id or draft.story_title or draft.title or Path(draft.origin).stem)
+    def _new_story_id(self, draft: Draft, title: str) -> str:
+        base = slug(draft.story_title or title or Path(draft.origin).stem)
         candidate, n = base, 2
         while self.catalog.has_story(candidate):
             candidate, n = f"{base}-{n}", n + 1

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from index.embedding import FakeEmbedder
+from index.ingest import Draft, read_inputs
 from retrieval.engine import Engine
 from retrieval.settings import PROJECT_ROOT, Settings
 
@@ -22,6 +23,11 @@ needs_basil = pytest.mark.skipif(
 needs_dev_questions = pytest.mark.skipif(
     not DEV_QUESTIONS.is_file(), reason=f"the dev questions are not at {DEV_QUESTIONS} (../shared is absent)"
 )
+
+
+def read_folder(path: Path) -> dict[str, Draft]:
+    """The articles of a folder (story folder, corpus or BASIL) by source id, as ingestion reads them."""
+    return {d.source_id: d for d in read_inputs([str(path)]) if isinstance(d, Draft)}
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.corpus import load_corpus
 from evaluation.harness import load_questions, normalize
-from tests.conftest import BASIL, DEV_QUESTIONS, SEEDS, needs_basil, needs_dev_questions
+from tests.conftest import BASIL, DEV_QUESTIONS, SEEDS, needs_basil, needs_dev_questions, read_folder
 
 BASIL_DEV = Path(__file__).parent / "data" / "basil_dev_questions.jsonl"
 SEED_DEV = Path(__file__).parent / "data" / "seed_dev_questions.jsonl"
@@ -21,7 +20,7 @@ def basil_questions():
 
 @pytest.fixture(scope="module")
 def basil():
-    return load_corpus(BASIL)
+    return read_folder(BASIL)
 
 
 def test_basil_dev_set_size(basil_questions):
@@ -41,8 +40,8 @@ def test_basil_dev_set_has_answers_and_abstentions(basil_questions):
 @pytest.mark.basil
 def test_every_basil_question_lists_all_three_sources_of_its_story(basil, basil_questions):
     for question in basil_questions:
-        story = basil.story(question.story)
-        assert sorted(question.gold) == sorted(s.source_id for s in story.sources), question.q
+        story = sorted(sid for sid, d in basil.items() if d.story_id == question.story)
+        assert sorted(question.gold) == story, question.q
         assert len(question.gold) == 3
 
 
@@ -54,7 +53,7 @@ def test_every_basil_gold_phrase_is_in_its_article(basil, basil_questions):
         for question in basil_questions
         for source_id, phrases in question.gold.items()
         for phrase in phrases or []
-        if normalize(phrase) not in normalize(basil.source(source_id).text)
+        if normalize(phrase) not in normalize(basil[source_id].text)
     ]
     assert not missing
 
@@ -62,22 +61,22 @@ def test_every_basil_gold_phrase_is_in_its_article(basil, basil_questions):
 @pytest.mark.parametrize("path", [pytest.param(DEV_QUESTIONS, marks=needs_dev_questions, id="shared"),
                                   pytest.param(SEED_DEV, id="ours")])
 def test_every_seed_gold_phrase_is_in_its_seed(path):
-    seeds = load_corpus(SEEDS)
+    seeds = read_folder(SEEDS)
     questions = load_questions(path)
     assert questions
     missing = []
     for question in questions:
-        assert set(question.gold) <= {s.source_id for s in seeds.sources()}, question.q
+        assert set(question.gold) <= set(seeds), question.q
         for source_id, phrases in question.gold.items():
             for phrase in phrases or []:
-                if normalize(phrase) not in normalize(seeds.source(source_id).text):
+                if normalize(phrase) not in normalize(seeds[source_id].text):
                     missing.append((question.q, source_id, phrase))
     assert not missing
 
 
 def test_our_seed_set_lists_both_seeds_and_has_answers_and_abstentions():
     questions = load_questions(SEED_DEV)
-    sources = {s.source_id for s in load_corpus(SEEDS).sources()}
+    sources = set(read_folder(SEEDS))
     assert len(questions) >= 20
     assert all(set(q.gold) == sources for q in questions)
     pairs = [phrases for q in questions for phrases in q.gold.values()]

@@ -16,7 +16,7 @@ from bot.discord_bot import SOMETHING_WENT_WRONG, DiscordUnreachable, StoryBot, 
 from bot.discord_layout import answer_message, measure
 from bot.discord_settings import ConfigError, DiscordSettings
 from retrieval.engine import Engine
-from index.errors import IndexError_
+from index.errors import StoreError
 from retrieval.settings import Settings
 from tests.conftest import DENIAL_SENTENCE
 from tests.discord_fake import EPHEMERAL, FakeDiscord, NoDNS
@@ -288,7 +288,7 @@ async def test_retrieval_errors_are_short_and_the_bot_keeps_serving(storybot, fa
     engine = storybot.get_cog("Story").engine
     real_ask = engine.ask
     failures = iter([RuntimeError("faiss exploded at /secret/internal/path"),
-                     IndexError_("the index is unreadable; rebuild it with `storybot index`")])
+                     StoreError("the vector store is unreadable; rebuild it with `storybot index build`")])
 
     def failing_once(question, story_id=None):
         failure = next(failures, None)
@@ -305,7 +305,7 @@ async def test_retrieval_errors_are_short_and_the_bot_keeps_serving(storybot, fa
     failed = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}))
     (note,) = failed.replies
     assert failed.original_deleted and note["flags"] & EPHEMERAL
-    assert note["content"].startswith("Sorry: the index is unreadable") and len(note["content"]) < 300
+    assert note["content"].startswith("Sorry: the vector store is unreadable") and len(note["content"]) < 300
 
     served = await fake.wait_reply(await fake.post_message(f"{fake.mention()} what did Paris deny?"))
     assert DENIAL_SENTENCE in served.message["content"].replace("\\", "")

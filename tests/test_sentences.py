@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.corpus import load_corpus
 from retrieval.models import Passage, Source
 from index.sentences import classify_paragraphs, looks_like_credit, sentence_spans, split_passages
-from tests.conftest import BASIL, SEEDS, needs_basil
+from tests.conftest import BASIL, SEEDS, needs_basil, read_folder
 
 SEED_000 = "000_5ace3053a7754062"
 SEED_004 = "004_c92dd615dfce2fa4"
@@ -42,7 +41,8 @@ def split(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def seeds():
-    return {s.source_id: s for s in load_corpus(SEEDS).sources()}
+    return {sid: Source(source_id=sid, story_id="seeds", outlet="o", title="t", text=d.text)
+            for sid, d in read_folder(SEEDS).items()}
 
 
 # --- offsets round-trip on the seeds --------------------------------------------------------------
@@ -272,8 +272,8 @@ def test_first_line_that_is_a_sentence_is_body():
 @needs_basil
 @pytest.mark.basil
 def test_basil_passages_round_trip():
-    corpus = load_corpus(BASIL)
-    for source in corpus.sources():
+    for sid, draft in read_folder(BASIL).items():
+        source = Source(source_id=sid, story_id="b", outlet="o", title="t", text=draft.text)
         _assert_well_formed(source.text, split_passages(source))
 
 

@@ -268,3 +268,28 @@ def test_store_search_is_restricted_to_the_keys_asked_for(library, tmp_path):
     keys, scores = library.store.search(query, only_a, len(only_a))
     assert set(keys.tolist()) == set(only_a.tolist())
     assert list(scores) == sorted(scores, reverse=True)
+
+
+def test_a_story_folder_without_metadata_is_labelled_from_its_files(library, tmp_path):
+    folder = tmp_path / "plain"
+    _article(folder, "first.txt", "Flood closes the bridge", SENTENCES[:3])
+    _article(folder, "second.md", "Bridge shut after flood", SENTENCES[3:6])
+    report = library.add([str(folder)], story="flood")
+    by_id = {s.source_id: s for s in library.story("flood").sources}
+    assert sorted(by_id) == ["first", "second"] and not report.skipped
+    assert by_id["first"].outlet == "unnamed outlet (first)"
+    assert by_id["first"].title == "Flood closes the bridge"
+
+
+def test_two_stories_sharing_a_source_id_never_mix_texts(tmp_path):
+    corpus = tmp_path / "corpus"
+    _article(corpus / "one", "report.txt", "First story head", ["The dam held firm overnight."] * 2)
+    _article(corpus / "two", "report.txt", "Second story head", ["The dam burst before dawn."] * 2)
+    library = open_library(tmp_path / "home", corpus, FakeEmbedder())
+    ids = {s.story_id: s.sources for s in library.stories()}
+    assert ids == {"one": ["report"], "two": ["report-2"]}
+    for story_id, (source_id,) in ids.items():
+        view = library.story_passages(story_id)
+        source = library.source(source_id)
+        assert all(source.text[p.start : p.end] == p.text for p in view.passages)
+        assert ("held" in source.text) == (story_id == "one")
