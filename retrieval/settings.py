@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     max_article_bytes: int = Field(5_000_000, ge=1000, description="Articles larger than this are skipped.")
     fetch_timeout: float = Field(15.0, gt=0, le=300, description="Seconds to wait for a URL.")
     model: str = Field(DEFAULT_MODEL, description="Embedding model: a local folder, a cached hub name, or the packaged default.")
+    onnx: bool = Field(True, description="Embed with the model's ONNX export (fast start-up, no torch); "
+                                         "false: sentence-transformers only.")
+    model_cache: Path | None = Field(None, description="Where model exports are kept (default: home/models).")
     batch_size: int = Field(64, ge=1, le=4096)
     max_question_chars: int = Field(500, ge=1)
 
@@ -48,6 +51,10 @@ class Settings(BaseSettings):
     # Mechanisms switched off, for measuring what each buys (`storybot eval --disable expansion`).
     disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability"]] = frozenset()
     second_quote_ratio: float = Field(0.7, ge=0, le=1, description="A second quote must score this share of the first.")
+
+    def export_root(self) -> Path | None:
+        """Where the model's ONNX export lives, or None when ONNX is switched off."""
+        return (self.model_cache or self.home / "models") if self.onnx else None
 
     def ingest_limits(self):
         from index.ingest import IngestLimits

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,9 @@ SHARED = PROJECT_ROOT.parent / "shared"
 BASIL = SHARED / "corpora" / "basil"
 DEV_QUESTIONS = SHARED / "eval" / "dev_questions.jsonl"
 DENIAL_SENTENCE = "The French Ministry of Defense denied this a little later."
+
+# One ONNX export of the model serves the whole session (and the CLI subprocesses), whatever home a test uses.
+os.environ.setdefault("STORYBOT_MODEL_CACHE", tempfile.mkdtemp(prefix="storybot-models-"))
 
 needs_basil = pytest.mark.skipif(
     not BASIL.is_dir(), reason=f"the BASIL corpus is not at {BASIL} (it ships only beside CI's clone, in ../shared)"

@@ -28,7 +28,7 @@ def index_dir(tmp_path_factory) -> Path:
 
 def storybot(*args: str, index_dir: Path, stdin: str | None = None, timeout: float = 180, **settings: str):
     """Run `storybot ARGS` in a clean environment (no STORYBOT_* settings, no .env) with its own index folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_") or k == "STORYBOT_MODEL_CACHE"}
     env.update(STORYBOT_HOME=str(index_dir), HF_HUB_OFFLINE="1", PYTHONIOENCODING="utf-8")
     env.update({f"STORYBOT_{k.upper()}": v for k, v in settings.items()})
     return subprocess.run(

@@ -119,3 +119,19 @@ def test_reciprocal_rank_small_k_favours_the_top_of_one_ranking():
 def test_reciprocal_rank_empty():
     assert reciprocal_rank([]) == {}
     assert reciprocal_rank([[], []]) == {}
+
+
+def test_bm25_matches_bm25s_scores():
+    import bm25s
+
+    from retrieval.lexical import BM25
+
+    rng = np.random.default_rng(3)
+    vocabulary = [f"w{i}" for i in range(40)]
+    documents = [list(rng.choice(vocabulary, size=int(rng.integers(1, 30)))) for _ in range(60)]
+    reference = bm25s.BM25()
+    reference.index(documents, show_progress=False)
+    ours = BM25(documents)
+    for _ in range(20):
+        query = sorted(set(rng.choice(vocabulary + ["unseen"], size=int(rng.integers(1, 6)))))
+        np.testing.assert_allclose(ours.scores(query), reference.get_scores(query), rtol=1e-5, atol=1e-6)

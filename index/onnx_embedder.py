@@ -1,0 +1,196 @@
+"""The light question path: the embedding model exported to ONNX once, run with onnxruntime + tokenizers.
+
+`export_onnx` (which needs torch, so it runs where the model is loaded anyway: `storybot index build`,
+`storybot add`, or the first question) writes a folder holding `model.onnx`, the tokenizer and a manifest.
+`OnnxEmbedder` then embeds with no torch, transformers or sentence-transformers import: mean pooling
+over the attention mask and L2 normalisation in numpy, truncation at the model's max_seq_length, as
+sentence-transformers does. Its vectors match the PyTorch model's (cosine ≥ 0.9999, tested), and it
+keeps the PyTorch embedder's name, so vectors stored by either serve both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+MANIFEST = "manifest.json"
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+FORMAT = 1
+
+
+class OnnxUnavailable(Exception):
+    """The ONNX export is missing, stale or corrupt; the caller falls back to sentence-transformers."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_fingerprint(model_dir: Path) -> str:
+    """What identifies the source model: size and mtime of its weights and config files (cheap to check)."""
+    parts = []
+    for name in sorted(os.listdir(model_dir)):
+        if name.endswith((".safetensors", ".bin", ".json", ".txt")):
+            stat = (Path(model_dir) / name).stat()
+            parts.append(f"{name}:{stat.st_size}:{int(stat.st_mtime)}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def export_onnx(name: str, model_dir: Path, target: Path) -> dict:
+    """Export the sentence-transformers model in `model_dir` to ONNX in `target` (atomically)."""
+    with warnings.catch_warnings():  # the tracer's notes are for torch developers, not storybot users
+        warnings.simplefilter("ignore")
+        return _export(name, Path(model_dir), Path(target))
+
+
+def _export(name: str, model_dir: Path, target: Path) -> dict:
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(model_dir), device="cpu")
+    transformer = model[0]
+    bert = transformer.auto_model.eval()
+    max_len = int(model.max_seq_length)
+    lower = bool(getattr(transformer, "do_lower_case", False))
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        sample = transformer.tokenizer(["a sample sentence", "another"], padding=True, return_tensors="pt")
+        inputs = (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"])
+
+        class _Hidden(torch.nn.Module):
+            def __init__(self, inner):
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, input_ids, attention_mask, token_type_ids):
+                return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+
+        axes = {0: "batch", 1: "sequence"}
+        with torch.no_grad():
+            torch.onnx.export(_Hidden(bert), inputs, str(staging / MODEL_FILE), dynamo=False, opset_version=17,
+                              input_names=["input_ids", "attention_mask", "token_type_ids"],
+                              output_names=["last_hidden_state"],
+                              dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                                            "last_hidden_state": axes})
+        _optimise(staging / MODEL_FILE)
+        shutil.copy(Path(model_dir) / TOKENIZER_FILE, staging / TOKENIZER_FILE)
+        manifest = {"format": FORMAT, "model": name, "source_fingerprint": source_fingerprint(Path(model_dir)),
+                    "model_sha256": _sha256(staging / MODEL_FILE), "model_size": (staging / MODEL_FILE).stat().st_size,
+                    "max_seq_length": max_len, "do_lower_case": lower, "pooling": "mean", "normalize": True,
+                    "dimension": int((getattr(model, "get_embedding_dimension", None)
+                                      or model.get_sentence_embedding_dimension)())}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _optimise(path: Path) -> None:
+    """Replace the exported graph by onnxruntime's portable (extended-level) optimisation of it, so each
+    later start-up skips that work."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.log_severity_level = 3
+    optimised = path.with_name("optimised.onnx")
+    options.optimized_model_filepath = str(optimised)
+    ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    os.replace(optimised, path)
+
+
+class OnnxEmbedder:
+    """Embeds with an exported ONNX model; raises OnnxUnavailable when the export cannot be used."""
+
+    def __init__(self, name: str, folder: Path, model_dir: Path | None = None, threads: int = 2):
+        self.name = name
+        self.folder = Path(folder)
+        self.model_dir = model_dir
+        self.threads = threads
+        self.batch_size = 64
+        self._session = None
+        self._tokenizer = None
+        self.manifest = self._read_manifest()
+        self.dimension = int(self.manifest["dimension"])
+
+    def _read_manifest(self) -> dict:
+        path = self.folder / MANIFEST
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise OnnxUnavailable(f"no ONNX export at {self.folder}") from None
+        if manifest.get("format") != FORMAT or manifest.get("model") != self.name:
+            raise OnnxUnavailable(f"the ONNX export at {self.folder} is for another model or format")
+        if self.model_dir is not None and manifest.get("source_fingerprint") != source_fingerprint(self.model_dir):
+            raise OnnxUnavailable(f"the ONNX export at {self.folder} is stale: the model has changed")
+        model = self.folder / MODEL_FILE
+        if not model.is_file() or model.stat().st_size != manifest.get("model_size"):
+            raise OnnxUnavailable(f"the ONNX model at {model} is missing or truncated")
+        return manifest
+
+    def verify(self) -> None:
+        """Check model.onnx against its recorded sha256 (a full read: done at export and in tests)."""
+        if _sha256(self.folder / MODEL_FILE) != self.manifest["model_sha256"]:
+            raise OnnxUnavailable(f"the ONNX model at {self.folder / MODEL_FILE} does not match its manifest")
+
+    def warm_up(self) -> None:
+        """Load the session and tokenizer; a no-op the second time."""
+        if self._session is not None:
+            return
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(str(self.folder / MODEL_FILE), options,
+                                                 providers=["CPUExecutionProvider"])
+            tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
+        except Exception as exc:
+            raise OnnxUnavailable(f"the ONNX model at {self.folder} cannot be loaded ({type(exc).__name__})") from None
+        tokenizer.enable_truncation(max_length=int(self.manifest["max_seq_length"]))
+        tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+        self._tokenizer = tokenizer
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        self.warm_up()
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for at in range(0, len(order), self.batch_size):
+            rows = order[at : at + self.batch_size]
+            encoded = self._tokenizer.encode_batch([texts[i] for i in rows])
+            ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
+            mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.asarray([e.type_ids for e in encoded], dtype=np.int64)
+            hidden = self._session.run(None, feed)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            out[rows] = pooled
+        return out
