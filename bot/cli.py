@@ -46,19 +46,41 @@ def _engine(settings: Settings, progress: bool = True):
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text)
+    """Write to stdout as UTF-8 whatever the terminal's encoding (a lone surrogate becomes U+FFFD)."""
+    data = text.encode("utf-8", "replace")
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        out.write(data)
     sys.stdout.flush()
 
 
-@app.command()
-def ask(question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+QUESTION_ARGS = {"ignore_unknown_options": True}
+_ARGV: list[str] = []  # the raw arguments of this run (click drops the "--" that ends options)
+
+
+def _question(words: list[str]) -> str:
+    """The question from the words after `ask`: "-1" or "- What …" are questions; "--x" is a mistyped option."""
+    if "--" in _ARGV:  # after "--" every word is the question's
+        return " ".join(words)
+    for word in words:
+        if word.startswith("--") and word != "--":
+            raise UsageError(f"no such option: {word.split('=')[0]} (to ask a question that begins with '--', "
+                             "put -- before it: storybot ask -- \"--…\")")
+    return " ".join(words)
+
+
+@app.command(context_settings=QUESTION_ARGS)
+def ask(question: Annotated[list[str], typer.Argument(help="The question (quotes optional; words starting with "
+                                                           "'-' are part of it).", metavar="QUESTION...")],
         corpus: CorpusOpt = None, story: StoryOpt = None, json_: JsonOpt = False) -> None:
     """Answer one question: each outlet's verbatim quotes, or 'not reported by …'."""
     settings = _settings(corpus, story)
     from retrieval.questions import clean_question
 
-    clean_question(question, settings.max_question_chars)  # fail fast, before loading the model
-    answer = _engine(settings).ask(question)
+    text = clean_question(_question(question), settings.max_question_chars)  # fail fast, before the model loads
+    answer = _engine(settings).ask(text)
     _out(answer.model_dump_json(indent=2) + "\n" if json_ else render_text.render_answer(answer))
 
 
@@ -70,11 +92,22 @@ def chat(corpus: CorpusOpt = None, story: StoryOpt = None, json_: JsonOpt = Fals
     interactive = sys.stdin.isatty() and not json_
     if interactive:
         _out("storybot chat — ask about the story; an empty line or Ctrl-D quits.\n")
+    stdin = getattr(sys.stdin, "buffer", None)
+    number = 0
     while True:
         if interactive:
             _out("question> ")
-        line = sys.stdin.readline()
-        if not line or (interactive and not line.strip()):
+        raw = stdin.readline() if stdin is not None else sys.stdin.readline().encode("utf-8", "surrogateescape")
+        if not raw:
+            break
+        number += 1
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            error = f"line {number} is not valid UTF-8 text; skipped"
+            _out(json.dumps({"error": error}) + "\n" if json_ else f"error: {error}\n")
+            continue
+        if interactive and not line.strip():
             break
         if not json_ and line.strip().lower() in {"exit", "quit"}:
             break
@@ -332,23 +365,38 @@ def discord(sync: Annotated[bool, typer.Option("--sync", help="Sync slash comman
     run_discord(sync=sync)
 
 
-def main() -> None:
-    """Console entry point: one-line errors, exit 2 for usage errors, never a traceback."""
-    logging.basicConfig(level=os.environ.get("STORYBOT_LOG_LEVEL", "WARNING"),
-                        format="%(levelname)s %(name)s: %(message)s")
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code: one-line errors, 2 for usage errors, never a traceback."""
+    _ARGV[:] = sys.argv[1:] if argv is None else argv
     try:
-        app(prog_name="storybot")  # standalone: click prints usage errors itself and exits 2
+        app(args=argv, prog_name="storybot", standalone_mode=True)  # click prints usage errors itself
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except KeyboardInterrupt:
-        sys.stderr.write("storybot: interrupted\n")
-        sys.exit(130)
+        _err("interrupted")
+        return 130
     except StorybotError as exc:
-        sys.stderr.write(f"storybot: {exc}\n")
-        sys.exit(exc.exit_code)
+        _err(str(exc))
+        return exc.exit_code
     except Exception as exc:  # a bug: say so in one line; details only when asked for
         if os.environ.get("STORYBOT_DEBUG"):
             raise
-        sys.stderr.write(f"storybot: internal error ({type(exc).__name__}); rerun with STORYBOT_DEBUG=1 for details\n")
-        sys.exit(1)
+        _err(f"internal error ({type(exc).__name__}); rerun with STORYBOT_DEBUG=1 for details")
+        return 1
+    return 0
+
+
+def _err(message: str) -> None:
+    """One line on stderr, printable whatever bytes the message carries."""
+    line = " ".join(message.split()) if "\n" in message else message
+    sys.stderr.write(f"storybot: {line.encode('utf-8', 'replace').decode('utf-8')}\n")
+
+
+def main() -> None:
+    """Console entry point."""
+    logging.basicConfig(level=os.environ.get("STORYBOT_LOG_LEVEL", "WARNING"),
+                        format="%(levelname)s %(name)s: %(message)s")
+    sys.exit(run())
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ def clean_question(raw: str | None, max_chars: int = 500) -> str:
     if raw is None or not raw.strip():
         raise QuestionError("the question is empty; ask something about the story, e.g. \"What did Paris deny?\"")
     for char in raw:
+        if unicodedata.category(char) == "Cs":
+            raise QuestionError("the question holds bytes that are not valid UTF-8 text; retype it and ask again")
         if unicodedata.category(char) in ("Cc", "Cf") and char not in "\t\n\r\u200d":
             raise QuestionError(f"the question contains a control character (U+{ord(char):04X}); remove it and ask again")
     question = _SPACES.sub(" ", raw).strip()

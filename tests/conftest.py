@@ -6,6 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 from index.embedding import FakeEmbedder
@@ -21,6 +22,13 @@ DENIAL_SENTENCE = "The French Ministry of Defense denied this a little later."
 
 # One ONNX export of the model serves the whole session (and the CLI subprocesses), whatever home a test uses.
 os.environ.setdefault("STORYBOT_MODEL_CACHE", tempfile.mkdtemp(prefix="storybot-models-"))
+
+# Fuzzing budgets: "ci" is deterministic and small; `--hypothesis-profile=long` runs 10,000 inputs a property.
+hypothesis.settings.register_profile("ci", max_examples=150, derandomize=True, deadline=None, print_blob=True,
+                                     suppress_health_check=list(hypothesis.HealthCheck))
+hypothesis.settings.register_profile("long", max_examples=10_000, deadline=None,
+                                     suppress_health_check=list(hypothesis.HealthCheck))
+hypothesis.settings.load_profile("ci")
 
 needs_basil = pytest.mark.skipif(
     not BASIL.is_dir(), reason=f"the BASIL corpus is not at {BASIL} (it ships only beside CI's clone, in ../shared)"
