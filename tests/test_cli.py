@@ -253,7 +253,7 @@ def test_help_needs_no_model(index_dir):
     [
         (("no-such-command",), "No such command"),
         (("ask",), "Missing argument"),
-        (("ask", "--bogus", "What did Paris deny?"), "No such option"),
+        (("ask", "--bogus", "What did Paris deny?"), "no such option: --bogus"),
         (("index",), "Usage"),
     ],
     ids=["unknown-command", "missing-argument", "unknown-option", "group-without-command"],
