@@ -7,6 +7,7 @@ Retrieval runs in a worker thread, so the gateway heartbeat and other users neve
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import logging
 from typing import Any
 
@@ -145,7 +146,8 @@ class StoryCog(commands.Cog, name="Story"):
         return True
 
     async def answer(self, question: str) -> Message:
-        answer = await asyncio.to_thread(self.engine.ask, question_text(question))
+        loop = asyncio.get_running_loop()
+        answer = await loop.run_in_executor(self.bot.answer_pool, self.engine.ask, question_text(question))
         return answer_message(answer)
 
     @commands.Cog.listener()
@@ -219,6 +221,13 @@ class StoryBot(commands.Bot):
         self.engine = engine
         self.settings = settings
         self.sync_commands = sync
+        # Answering is CPU work that mostly holds the GIL: on two cores more threads add no speed, only
+        # GIL waits for the event loop. Two answer at a time; the rest queue (acknowledged already).
+        self.answer_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="storybot-answer")
+
+    async def close(self) -> None:
+        await super().close()
+        self.answer_pool.shutdown(wait=False, cancel_futures=True)
 
     async def setup_hook(self) -> None:
         await self.add_cog(StoryCog(self))

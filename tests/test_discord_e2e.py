@@ -362,3 +362,47 @@ async def test_serve_reports_an_unreachable_discord(seed_engine):
     await gone.close()  # nothing listens on its port any more
     with gone.pointed_at(), pytest.raises(DiscordUnreachable, match="cannot reach Discord"):
         await asyncio.wait_for(serve(seed_engine, bot_settings(gone), **client_options()), 20)
+
+
+@pytest.fixture(scope="session")
+def giant_sentence_engine(tmp_path_factory) -> Engine:
+    """A story one of whose articles is a single 5 MB sentence (fake embedder: the point is the loop)."""
+    from index.embedding import FakeEmbedder
+
+    root = tmp_path_factory.mktemp("giant")
+    story = root / "corpus" / "giant"
+    story.mkdir(parents=True)
+    words = "the defence ministry in paris denied that talks on ukraine had taken place with moscow"
+    (story / "000_giant.txt").write_text("Giant report\n\n" + " ".join([words] * 60_000) + ".\n", encoding="utf-8")
+    (story / "001_small.txt").write_text("Small report\n\nThe ministry in Paris denied the talks.\n", encoding="utf-8")
+    engine = Engine(Settings(corpus=root / "corpus", home=root / "home", model="fake", max_article_bytes=6_000_000),
+                    embedder=FakeEmbedder())
+    engine.load()
+    assert len(engine.view()[0].passages) > 4000
+    return engine
+
+
+async def test_the_event_loop_never_stalls_on_a_giant_sentence_or_fifty_asks(storybot, fake, giant_sentence_engine,
+                                                                               monkeypatch):
+    lags: list[float] = []
+
+    async def probe() -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.01)
+            lags.append(time.monotonic() - before - 0.01)
+
+    prober = asyncio.create_task(probe())
+    try:
+        monkeypatch.setattr(storybot.get_cog("Story"), "engine", giant_sentence_engine)
+        reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} What did Paris deny about talks?"))
+        assert len(reply.message["content"]) <= 2000
+        monkeypatch.undo()
+        interactions = await asyncio.gather(*(
+            fake.invoke("ask", {"question": f"What did Paris deny? <{n}>"}) for n in range(50)))
+        await fake.wait_until(lambda: all(i.answered for i in interactions), timeout=60)
+    finally:
+        prober.cancel()
+    print(f"\nevent-loop lag while answering: max {max(lags) * 1000:.1f} ms over {len(lags)} probes")
+    assert max(i.ack_latency for i in interactions) < 3
+    assert max(lags) < 0.1, f"the event loop stalled for {max(lags) * 1000:.0f} ms"
