@@ -176,7 +176,8 @@ def _outlet_block(entry: OutletAnswer, max_quotes: int, name_chars: int, quote_c
     lines = [f"**{name}**"]
     for quote in entry.quotes[:max_quotes]:
         lines.append(f"> {fit(quote.text, quote_chars)}")
-        lines.append(f"> — {code(entry.source_id)}, chars {quote.start}–{quote.end}")
+        said = f", attributed to {fit(quote.attribution.speaker, 60)}" if quote.attribution else ""
+        lines.append(f"> — {code(entry.source_id)}, chars {quote.start}–{quote.end}{said}")
     return "\n".join(lines)
 
 

@@ -27,7 +27,8 @@ def render_answer(answer: Answer) -> str:
             lines.append(f"    not reported by {entry.outlet}")
         for quote in entry.quotes:
             lines.append(_wrap(quote.text, "    │ "))
-            lines.append(f"      — {entry.source_id}, chars {quote.start}–{quote.end}, score {quote.score:.2f}")
+            said = f" · attributed to {quote.attribution.speaker}" if quote.attribution else ""
+            lines.append(f"      — {entry.source_id}, chars {quote.start}–{quote.end}, score {quote.score:.2f}{said}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.attribution import attribute
 from retrieval.answer_type import answer_type_matches, expected_types
 from retrieval.fusion import convex, max_normalize
 from retrieval.lexical import QuestionTerms, StoryLexicon
@@ -183,7 +184,7 @@ def credit_quotes(source: Source, passages: list[Passage], question: str) -> lis
 
 
 def compose_outlet(source: Source, candidates: list[Candidate], calibration: Calibration,
-                   features: list[float]) -> OutletAnswer:
+                   features: list[float], sentences: list[tuple[int, int]] | None = None) -> OutletAnswer:
     """One outlet's entry: up to two quotes when it likely answers the question, else not covered."""
     entry = OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title, url=source.url, covered=False)
     if not candidates:
@@ -198,7 +199,8 @@ def compose_outlet(source: Source, candidates: list[Candidate], calibration: Cal
             chosen.append(other)
             break
     quotes = [
-        Quote(text=source.text[c.span[0] : c.span[1]], start=c.span[0], end=c.span[1], score=round(c.relevance, 4))
+        Quote(text=source.text[c.span[0] : c.span[1]], start=c.span[0], end=c.span[1], score=round(c.relevance, 4),
+              attribution=attribute(source.text, c.span, sentences) if sentences is not None else None)
         for c in chosen
     ]
     return entry.model_copy(update={"covered": True, "quotes": quotes})

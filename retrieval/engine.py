@@ -113,7 +113,8 @@ class Engine:
                 outlets.append(OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title,
                                             url=source.url, covered=True, quotes=item.credits))
             else:
-                outlets.append(compose_outlet(source, item.ranked, self.calibration, item.features))
+                spans = [(p.start, p.end) for p in view.of_source.get(source.source_id, [])]
+                outlets.append(compose_outlet(source, item.ranked, self.calibration, item.features, spans))
         return Answer(question=question, story=view.story.story_id, outlets=outlets)
 
     def evidence(self, question: str, story_id: str | None = None) -> list[OutletEvidence]:

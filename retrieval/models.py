@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from retrieval.attribution import Attribution
 from index.models import Passage, PassageKind, Source, SourceSummary, StorySummary  # noqa: F401  (re-exported)
 
 
 class Quote(BaseModel):
-    """A verbatim span of a source: `text == source.text[start:end]`."""
+    """A verbatim span of a source: `text == source.text[start:end]`, and who it is attributed to."""
 
     text: str
     start: int
     end: int
     score: float
+    attribution: Attribution | None = None
 
 
 class OutletAnswer(BaseModel):
