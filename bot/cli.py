@@ -85,6 +85,14 @@ def ask(question: Annotated[list[str], typer.Argument(help="The question (quotes
 
 
 @app.command()
+def compare(corpus: CorpusOpt = None, story: StoryOpt = None, json_: JsonOpt = False,
+            topic: Annotated[Optional[str], typer.Option(help="Only groups about this topic.")] = None) -> None:
+    """Line the outlets up: what they share, what only one reports, where figures or quoted words differ."""
+    comparison = _engine(_settings(corpus, story)).compare(topic=topic)
+    _out(comparison.model_dump_json(indent=2) + "\n" if json_ else render_text.render_comparison(comparison))
+
+
+@app.command()
 def chat(corpus: CorpusOpt = None, story: StoryOpt = None, json_: JsonOpt = False) -> None:
     """Answer questions line after line with the model loaded once (--json: one JSON answer per line)."""
     engine = _engine(_settings(corpus, story))

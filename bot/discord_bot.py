@@ -18,6 +18,7 @@ from discord.ext import commands
 from pydantic import ValidationError
 
 from bot.discord_layout import (
+    compare_message,
     Message,
     answer_message,
     cooldown_text,
@@ -177,6 +178,17 @@ class StoryCog(commands.Cog, name="Story"):
         await interaction.response.defer(thinking=True)
         reply = await self.answer(question)
         await interaction.edit_original_response(**send_kwargs(reply))
+
+    @app_commands.command(name="compare")
+    @app_commands.describe(topic="Only what concerns this, e.g. the death toll (optional)")
+    async def compare(self, interaction: discord.Interaction,
+                      topic: app_commands.Range[str, 3, 300] | None = None) -> None:
+        """Line the outlets up: what they share, what only one reports, where their figures or words differ."""
+        self.cooldown.charge(interaction.user.id)
+        await interaction.response.defer(thinking=True)
+        loop = asyncio.get_running_loop()
+        comparison = await loop.run_in_executor(self.bot.answer_pool, lambda: self.engine.compare(topic=topic))
+        await interaction.edit_original_response(**send_kwargs(compare_message(comparison)))
 
     @app_commands.command(name="sources")
     async def sources(self, interaction: discord.Interaction) -> None:

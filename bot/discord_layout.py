@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from retrieval.comparison import Comparison
 from retrieval.models import Answer, OutletAnswer, Source, SourceSummary
 
 CONTENT_LIMIT = 2000
@@ -200,6 +201,31 @@ def _more_outlets(count: int) -> str:
 
 
 # --- sources, one source, help -----------------------------------------------------------------
+
+
+def compare_message(comparison: Comparison, limit: int = CONTENT_LIMIT, quote_chars: int = 220) -> Message:
+    """The comparison's groups, conflicts first, each quote shortened; as many groups as fit in `limit`."""
+    titles = {"conflict": "Differ", "shared": "Shared", "only": "Only one outlet"}
+    head = f"**Comparing the outlets** — {len(comparison.groups)} groups"
+    blocks = []
+    for group in comparison.groups:
+        lines = [f"**{titles[group.kind]}**: {fit(group.note, 300)}"]
+        for quote in group.quotes:
+            lines.append(f"> {fit(quote.text, quote_chars)}")
+            lines.append(f"> — {fit(quote.outlet, 60)} ({code(quote.source_id)})")
+        blocks.append("\n".join(lines))
+    if not blocks:
+        return Message(content=head + "\nNothing to compare on that topic.")
+    shown: list[str] = []
+    for block in blocks:
+        rest = len(blocks) - len(shown) - 1
+        tail = f"\n\n…and {rest} more groups (`storybot compare` lists them all)." if rest else ""
+        if measure("\n\n".join([head, *shown, block]) + tail) > limit:
+            break
+        shown.append(block)
+    more = len(blocks) - len(shown)
+    tail = f"\n\n…and {more} more groups (`storybot compare` lists them all)." if more else ""
+    return Message(content="\n\n".join([head, *shown]) + tail)
 
 
 def sources_message(story_title: str, sources: Sequence[SourceSummary]) -> Message:

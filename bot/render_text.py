@@ -30,6 +30,24 @@ def render_answer(answer: Answer) -> str:
             said = f" · attributed to {quote.attribution.speaker}" if quote.attribution else ""
             lines.append(f"      — {entry.source_id}, chars {quote.start}–{quote.end}, score {quote.score:.2f}{said}")
         lines.append("")
+    if answer.differences:
+        lines.append("Outlets differ: " + "; ".join(answer.differences))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_comparison(comparison) -> str:
+    """Groups of quotes: what outlets share, where they conflict, what only one reports."""
+    titles = {"conflict": "CONFLICT", "shared": "SHARED", "only": "ONLY"}
+    lines = [f"story: {comparison.story} — {len(comparison.groups)} groups", ""]
+    for group in comparison.groups:
+        lines.append(f"■ {titles[group.kind]}: {group.note}")
+        for quote in group.quotes:
+            lines.append(_wrap(quote.text, "    │ "))
+            said = f" · attributed to {quote.attribution.speaker}" if quote.attribution else ""
+            lines.append(f"      — {quote.outlet} ({quote.source_id}), chars {quote.start}–{quote.end}{said}")
+        lines.append("")
+    if not comparison.groups:
+        lines.append("nothing to compare (no group matched)")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -21,6 +21,7 @@ from retrieval.answering import (
     is_provenance_question,
     rank_source,
 )
+from retrieval.comparison import Comparison, compare_story, differing_values
 from retrieval.lexical import StoryLexicon
 from retrieval.models import Answer, OutletAnswer, Quote
 from retrieval.questions import clean_question
@@ -115,7 +116,9 @@ class Engine:
             else:
                 spans = [(p.start, p.end) for p in view.of_source.get(source.source_id, [])]
                 outlets.append(compose_outlet(source, item.ranked, self.calibration, item.features, spans))
-        return Answer(question=question, story=view.story.story_id, outlets=outlets)
+        quoted = {o.source_id: [q.text for q in o.quotes] for o in outlets if o.covered and o.quotes}
+        return Answer(question=question, story=view.story.story_id, outlets=outlets,
+                      differences=differing_values(quoted))
 
     def evidence(self, question: str, story_id: str | None = None) -> list[OutletEvidence]:
         """Rank every source's sentences for the question and gather its answerability features."""
@@ -144,6 +147,18 @@ class Engine:
             if item.ranked:
                 item.features = answer_features(item.ranked, item.entity_coverage, story_best)
         return found
+
+    def compare(self, story_id: str | None = None, topic: str | None = None) -> Comparison:
+        """The story's content aligned across outlets: shared, only-in-one, and conflicting groups."""
+        library = self.load()
+        view, _ = self.view(story_id)
+        pids = np.asarray([p.pid for p in view.passages], dtype=np.int64)
+        vectors = dict(zip(pids.tolist(), library.store.get(pids))) if len(pids) else {}
+        topic_vector = None
+        if topic is not None:
+            topic = clean_question(topic, self.settings.max_question_chars)
+            topic_vector = self.embedder.embed([topic])[0]
+        return compare_story(view, vectors, topic_vector)
 
     def stories(self) -> list[StorySummary]:
         return self.library.stories()

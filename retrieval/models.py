@@ -35,3 +35,4 @@ class Answer(BaseModel):
     question: str
     story: str
     outlets: list[OutletAnswer]
+    differences: list[str] = Field(default_factory=list)  # "139 dead (004) vs 137 dead (005)"

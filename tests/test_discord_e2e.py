@@ -84,7 +84,7 @@ def outlets(engine: Engine) -> list[str]:
 
 async def test_commands_are_registered_with_descriptions(storybot, fake):
     commands = {c["name"]: c for c in fake.commands[fake.guild_id]}
-    assert set(commands) == {"ask", "sources", "source", "help"}
+    assert set(commands) == {"ask", "compare", "sources", "source", "help"}
     assert all(c["description"] for c in commands.values())
     (question,) = commands["ask"]["options"]
     assert question["name"] == "question" and question["required"] and question["description"]
@@ -406,3 +406,10 @@ async def test_the_event_loop_never_stalls_on_a_giant_sentence_or_fifty_asks(sto
     print(f"\nevent-loop lag while answering: max {max(lags) * 1000:.1f} ms over {len(lags)} probes")
     assert max(i.ack_latency for i in interactions) < 3
     assert max(lags) < 0.1, f"the event loop stalled for {max(lags) * 1000:.0f} ms"
+
+
+async def test_compare_lines_the_outlets_up(storybot, fake):
+    interaction = await fake.wait_answered(await fake.invoke("compare", {"topic": "the Kiev regime"}))
+    content = interaction.original["content"]
+    assert len(content) <= 2000 and "Comparing the outlets" in content
+    assert "henchmen" in content and "curators" in content

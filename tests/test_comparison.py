@@ -1,0 +1,70 @@
+"""Comparing outlets: quantities and differing values on plain text; the seed story's groups with the real model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evaluation.compare_eval import score
+from retrieval.comparison import differing_values, quantities
+from tests.conftest import PROJECT_ROOT
+
+S0, S4 = "000_5ace3053a7754062", "004_c92dd615dfce2fa4"
+
+
+def test_quantities_pair_numbers_with_their_unit_and_skip_years():
+    found = quantities("The attack left at least 139 dead and 182 injured in 2024; tariffs rose 25% and 10 percent.")
+    assert found["dead"] == {"139"} and found["injured"] == {"182"} and found["%"] == {"25", "10"}
+    assert "in" not in found and all("2024" not in v for v in found.values())
+
+
+def test_differing_values_names_each_outlet():
+    assert differing_values({"004": ["which left at least 139 dead"], "005": ["killing 137 dead, officials said"]}) == \
+        ["139 dead (004) vs 137 dead (005)"]
+    assert differing_values({"a": ["139 dead"], "b": ["139 dead"]}) == []
+    assert differing_values({"a": ["139 dead"]}) == []
+
+
+@pytest.fixture(scope="module")
+def seed_comparison(seed_engine):
+    return seed_engine.compare()
+
+
+@pytest.mark.integration
+def test_seed_must_reach(seed_engine, seed_comparison):
+    groups = seed_comparison.groups
+    kiev = [g for g in groups if g.kind in ("shared", "conflict")
+            and any("Western henchmen" in q.text for q in g.quotes) and any("Western curators" in q.text for q in g.quotes)]
+    assert kiev, "the two renderings of the Kiev regime statement are not in one group"
+    assert kiev[0].kind == "conflict" and "quoted words differ" in kiev[0].note
+
+    def only_of(source_id, phrase):
+        return [g for g in groups if g.kind == "only" and g.quotes[0].source_id == source_id and phrase in g.quotes[0].text]
+
+    assert only_of(S0, "The French Ministry of Defense denied this")
+    assert only_of(S4, "peace summit planned by Kiev in Switzerland")
+    view, _ = seed_engine.view()
+    not_body = [p for p in view.passages if p.kind != "body"]
+    for group in groups:
+        for quote in group.quotes:
+            source = seed_engine.source(quote.source_id)
+            assert source.text[quote.start : quote.end] == quote.text
+            assert not any(p.source_id == quote.source_id and quote.start <= p.start < quote.end for p in not_body)
+
+
+@pytest.mark.integration
+def test_labelled_groups_floors(seed_comparison):
+    labels = [json.loads(line) for line in (PROJECT_ROOT / "tests" / "data" / "compare_groups.jsonl").read_text(
+        encoding="utf-8").splitlines() if line.strip() and json.loads(line)["corpus"] == "seeds"]
+    figures = score(labels, {"shoigu-lecornu-call-2024": seed_comparison})
+    print(f"\ncompare on the seeds: {figures}")
+    assert figures.alignment_precision >= 0.8 and figures.alignment_recall >= 0.75
+    assert figures.conflict_precision >= 0.9 and figures.only_recall >= 0.8
+
+
+@pytest.mark.integration
+def test_a_topic_keeps_only_groups_about_it(seed_engine, seed_comparison):
+    narrowed = seed_engine.compare(topic="the Kiev regime and its Western backers")
+    assert 0 < len(narrowed.groups) < len(seed_comparison.groups)
+    assert any("Kiev regime" in q.text for g in narrowed.groups for q in g.quotes)
