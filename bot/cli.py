@@ -377,21 +377,30 @@ def run(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code: one-line errors, 2 for usage errors, never a traceback."""
     _ARGV[:] = sys.argv[1:] if argv is None else argv
     try:
-        app(args=argv, prog_name="storybot", standalone_mode=True)  # click prints usage errors itself
-    except SystemExit as done:
-        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        code = app(args=argv, prog_name="storybot", standalone_mode=False)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
     except StorybotError as exc:
         _err(str(exc))
         return exc.exit_code
-    except Exception as exc:  # a bug: say so in one line; details only when asked for
+    except Exception as exc:  # click's own errors (typer vendors click, so they are recognised by shape)
+        if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+                _out(ctx.get_help() + "\n")
+                return 2
+            where = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
+            _err(exc.format_message().rstrip(".") + where)
+            return exc.exit_code
+        if type(exc).__name__ == "Abort":
+            _err("interrupted")
+            return 130
         if os.environ.get("STORYBOT_DEBUG"):
             raise
         _err(f"internal error ({type(exc).__name__}); rerun with STORYBOT_DEBUG=1 for details")
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _err(message: str) -> None:
