@@ -327,7 +327,7 @@ def bench(json_: JsonOpt = False,
     data = PROJECT_ROOT / "tests" / "data"
     say = (lambda m: None) if json_ else (lambda m: sys.stderr.write(m + "\n"))
     with tempfile.TemporaryDirectory() as tmp:
-        settings = _settings(home=Path(tmp))
+        settings = _settings(home=Path(tmp), model_cache=_settings().export_root())  # reuse the model's export
         engine = _engine(settings, progress=False)
         engine.load()
         say(f"cold start: {runs} fresh `storybot ask` processes …")

@@ -10,6 +10,8 @@ import logging
 import re
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -187,12 +189,14 @@ class FastEmbedder:
             return self._impl
         except OnnxUnavailable as why:
             reason = str(why)
-        fallback = SentenceTransformerEmbedder(self.name, self.batch_size)
-        fallback.warm_up()
+        _say(f"{reason}; exporting the model to ONNX once, for fast start-up (about 15 s)")
+        with waiting("loading the model"):
+            fallback = SentenceTransformerEmbedder(self.name, self.batch_size)
+            fallback.warm_up()
         self._impl, self.backend = fallback, "sentence-transformers"
         try:
-            _say(f"{reason}; exporting the model to ONNX once, for fast start-up (about 15 s)")
-            export_onnx(self.name, model_folder(self.name), self.export_dir)
+            with waiting("exporting the model to ONNX"):
+                export_onnx(self.name, model_folder(self.name), self.export_dir)
             onnx = self._onnx()
             onnx.verify()
             self._impl, self.backend = onnx, "onnx"
@@ -213,6 +217,18 @@ class FastEmbedder:
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self._load().embed(texts)
+
+
+@contextmanager
+def waiting(what: str) -> Iterator[None]:
+    """A spinner on stderr while something slow happens, when stderr is a terminal; nothing on a pipe."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"{what}…"):
+        yield
 
 
 def _say(message: str) -> None:
