@@ -126,8 +126,20 @@ class StoryLexicon:
         total = sum(g.weight for g in question.groups)
         if total == 0:
             return 0.0
-        sequence = [t for pos in positions for t in self.sequences[pos]]
-        hit = sum(g.weight for g in question.groups if any(_contains(sequence, o) for o in g.options))
+        present = set().union(*(self.term_sets[pos] for pos in positions))
+        sequence: list[str] | None = None
+
+        def holds(option: Phrase) -> bool:
+            nonlocal sequence
+            if not present.issuperset(option):  # a cheap test first: every word of the phrase must be there
+                return False
+            if len(option) == 1:
+                return True
+            if sequence is None:
+                sequence = [t for pos in positions for t in self.sequences[pos]]
+            return _contains(sequence, option)
+
+        hit = sum(g.weight for g in question.groups if any(holds(o) for o in g.options))
         return hit / total
 
     def entity_coverage(self, question: QuestionTerms, positions: list[int]) -> float:
