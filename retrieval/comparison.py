@@ -27,6 +27,7 @@ ALIGN_COSINE = 0.55  # mutual best pairs at least this similar…
 ALIGN_SCORE = 0.8  # …with a pairing score at least this high are the same fact
 ONLY_SCORE = 0.8  # an unaligned sentence whose best pairing score elsewhere is below this is that outlet's own
 MIN_WORDS = 6
+REWORDED_SHARE = 0.5  # quotations sharing at least this share of the shorter one's words render one statement
 
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|percent|per cent)?(?:\s+(?:people|of\s+the))?"
                      r"\s*([a-z]+)?", re.IGNORECASE)
@@ -121,16 +122,9 @@ def compare_story(view: StoryPassages, vectors: dict[int, np.ndarray], topic: np
         for t in words:
             df[t] += 1
     idf = {t: math.log((len(content) + 1) / n) for t, n in df.items()}
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     best_elsewhere: dict[int, float] = defaultdict(float)
-    similarity: dict[tuple[int, int], float] = {}
+    scores: dict[tuple[int, int], float] = {}
+    pairs: list[tuple[float, int, int]] = []
     for i, a in enumerate(outlets):
         for b in outlets[i + 1 :]:
             sims = matrix[a] @ matrix[b].T
@@ -138,30 +132,22 @@ def compare_story(view: StoryPassages, vectors: dict[int, np.ndarray], topic: np
                 [[_overlap(content[p.pid], content[q.pid], idf) for q in candidates[b]] for p in candidates[a]])
             for row, p in enumerate(candidates[a]):
                 best_elsewhere[p.pid] = max(best_elsewhere[p.pid], float(score[row].max()))
+                for col, q in enumerate(candidates[b]):
+                    scores[(p.pid, q.pid)] = scores[(q.pid, p.pid)] = float(score[row, col])
+                    if sims[row, col] >= ALIGN_COSINE and score[row, col] >= ALIGN_SCORE:
+                        pairs.append((float(score[row, col]), p.pid, q.pid))
             for col, q in enumerate(candidates[b]):
                 best_elsewhere[q.pid] = max(best_elsewhere[q.pid], float(score[:, col].max()))
-            for row, col in zip(range(score.shape[0]), score.argmax(axis=1)):
-                if score[:, col].argmax() != row or sims[row, col] < ALIGN_COSINE or score[row, col] < ALIGN_SCORE:
-                    continue
-                p, q = candidates[a][row], candidates[b][col]
-                parent[find(p.pid)] = find(q.pid)
-                similarity[(p.pid, q.pid)] = similarity[(q.pid, p.pid)] = float(score[row, col])
+    members = _cluster(pairs, scores, {p.pid: p.source_id for ps in candidates.values() for p in ps})
     by_pid = {p.pid: p for ps in candidates.values() for p in ps}
-    clusters: dict[int, list[Passage]] = defaultdict(list)
-    for pid in parent:
-        clusters[find(pid)].append(by_pid[pid])
+    grouped = {pid for group in members for pid in group}
     groups = []
-    for members in clusters.values():
-        chosen: dict[str, Passage] = {}
-        for p in sorted(members, key=lambda m: -sum(similarity.get((m.pid, o.pid), 0.0) for o in members)):
-            chosen.setdefault(p.source_id, p)
-        if len(chosen) < 2:
-            continue
-        passages = sorted(chosen.values(), key=lambda p: outlets.index(p.source_id))
+    for group in members:
+        passages = sorted((by_pid[pid] for pid in group), key=lambda p: outlets.index(p.source_id))
         groups.append((passages, _shared_or_conflict(view, passages)))
     for sid in outlets:
         for p in candidates[sid]:
-            if p.pid not in parent and best_elsewhere[p.pid] < ONLY_SCORE:
+            if p.pid not in grouped and best_elsewhere[p.pid] < ONLY_SCORE:
                 outlet = next(s.outlet for s in view.story.sources if s.source_id == sid)
                 groups.append(([p], Group(kind="only", note=f"only {outlet} ({sid}) reports this",
                                           quotes=[_quote(view, p)])))
@@ -173,20 +159,61 @@ def compare_story(view: StoryPassages, vectors: dict[int, np.ndarray], topic: np
     return Comparison(story=view.story.story_id, groups=[g for _, g in groups])
 
 
+def _cluster(pairs: list[tuple[float, int, int]], scores: dict[tuple[int, int], float],
+             outlet_of: dict[int, str]) -> list[list[int]]:
+    """Join the best pairs first into groups holding at most one sentence per outlet, each newcomer as
+    close on average to the group as a pair must be (chains of loosely related sentences stay apart)."""
+    group_of: dict[int, int] = {}
+    groups: dict[int, list[int]] = {}
+    for _, p, q in sorted(pairs, reverse=True):
+        gp, gq = group_of.get(p), group_of.get(q)
+        if gp is not None and gp == gq:
+            continue
+        left = groups[gp] if gp is not None else [p]
+        right = groups[gq] if gq is not None else [q]
+        if {outlet_of[x] for x in left} & {outlet_of[y] for y in right}:
+            continue
+        if np.mean([scores[(x, y)] for x in left for y in right]) < ALIGN_SCORE:
+            continue
+        merged = left + right
+        key = gp if gp is not None else (gq if gq is not None else p)
+        for other in (gp, gq):
+            if other is not None and other != key:
+                groups.pop(other)
+        groups[key] = merged
+        for x in merged:
+            group_of[x] = key
+    return list(groups.values())
+
+
 def _shared_or_conflict(view: StoryPassages, passages: list[Passage]) -> Group:
     quotes = [_quote(view, p) for p in passages]
     values = differing_values({q.source_id: [q.text] for q in quotes})
     if values:
         return Group(kind="conflict", note="the outlets give different figures: " + "; ".join(values), quotes=quotes)
-    quoted = {q.source_id: [m.group(1).strip(" ,.") for m in _QUOTED.finditer(q.text)] for q in quotes}
-    with_words = {sid: words for sid, words in quoted.items() if words}
-    if len(with_words) >= 2:
-        first = {sid: words[0] for sid, words in with_words.items()}
-        if len({_normal(w) for w in first.values()}) > 1:
-            shown = " vs ".join(f"“{_clip(w)}” ({sid})" for sid, w in first.items())
-            return Group(kind="conflict", note=f"the quoted words differ: {shown}", quotes=quotes)
+    reworded = _reworded_quotes(quotes)
+    if reworded:
+        shown = " vs ".join(f"“{_clip(words)}” ({sid})" for sid, words in reworded)
+        return Group(kind="conflict", note=f"the quoted words differ: {shown}", quotes=quotes)
     names = ", ".join(q.outlet for q in quotes)
     return Group(kind="shared", note=f"reported by {len(quotes)} outlets: {names}", quotes=quotes)
+
+
+def _reworded_quotes(quotes: list[CompareQuote]) -> list[tuple[str, str]]:
+    """Two outlets quoting the same words differently ("Western henchmen" / "Western curators"): the
+    quotations share most of their words, yet neither is the other or a part of it."""
+    quoted = [(q.source_id, m.group(1).strip(" ,.")) for q in quotes for m in _QUOTED.finditer(q.text)]
+    for i, (sid_a, a) in enumerate(quoted):
+        for sid_b, b in quoted[i + 1 :]:
+            if sid_a == sid_b:
+                continue
+            na, nb = _normal(a), _normal(b)
+            if na == nb or na in nb or nb in na:
+                continue
+            wa, wb = set(na.split()), set(nb.split())
+            if len(wa & wb) / max(1, min(len(wa), len(wb))) >= REWORDED_SHARE:
+                return [(sid_a, a), (sid_b, b)]
+    return []
 
 
 def _normal(text: str) -> str:
