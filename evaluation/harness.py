@@ -38,15 +38,20 @@ class Miss(BaseModel):
     quoted: list[str]
 
 
-class EvalReport(BaseModel):
-    name: str
-    questions: int
+class PairFigures(BaseModel):
+    """Counts over (question, outlet) pairs: gold pairs hit, null pairs abstained on, and the two rates."""
+
     gold_pairs: int
     null_pairs: int
     hits: int
     abstains: int
     evidence_recall: float
     abstain_accuracy: float
+
+
+class EvalReport(PairFigures):
+    name: str
+    questions: int
     latency_ms_p50: float
     latency_ms_p95: float
     latency_ms_max: float

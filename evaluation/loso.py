@@ -12,10 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import BaseModel
 
 from evaluation.calibration import fit
-from evaluation.harness import EvalQuestion, quote_hits
+from evaluation.harness import EvalQuestion, PairFigures, quote_hits
 from index.errors import UsageError
 from retrieval.answering import answerability, compose_outlet
 from retrieval.engine import Engine
@@ -33,14 +32,8 @@ class Pair:
     forced: bool = False  # a credits question: answered with credit lines whatever the model says
 
 
-class FoldFigures(BaseModel):
+class FoldFigures(PairFigures):
     set_name: str
-    gold_pairs: int
-    null_pairs: int
-    hits: int
-    abstains: int
-    evidence_recall: float
-    abstain_accuracy: float
 
 
 def collect(set_name: str, engine: Engine, questions: list[EvalQuestion]) -> list[Pair]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import StorybotError, UnknownSourceError, UnknownStoryError
+from index.hashing import text_sha256
 from index.models import Passage, Source
 
 SCHEMA_VERSION = 1
@@ -304,9 +305,3 @@ class Catalog:
         with self.transaction():
             self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",
                                 [(model, sha, np.asarray(v, dtype=np.float32).tobytes()) for sha, v in vectors.items()])
-
-
-def text_sha256(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

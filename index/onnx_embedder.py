@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.hashing import file_sha256
+
 MANIFEST = "manifest.json"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -28,14 +30,6 @@ FORMAT = 1
 
 class OnnxUnavailable(Exception):
     """The ONNX export is missing, stale or corrupt; the caller falls back to sentence-transformers."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def source_fingerprint(model_dir: Path) -> str:
@@ -90,7 +84,7 @@ def _export(name: str, model_dir: Path, target: Path) -> dict:
         _optimise(staging / MODEL_FILE)
         shutil.copy(Path(model_dir) / TOKENIZER_FILE, staging / TOKENIZER_FILE)
         manifest = {"format": FORMAT, "model": name, "source_fingerprint": source_fingerprint(Path(model_dir)),
-                    "model_sha256": _sha256(staging / MODEL_FILE), "model_size": (staging / MODEL_FILE).stat().st_size,
+                    "model_sha256": file_sha256(staging / MODEL_FILE), "model_size": (staging / MODEL_FILE).stat().st_size,
                     "max_seq_length": max_len, "do_lower_case": lower, "pooling": "mean", "normalize": True,
                     "dimension": int((getattr(model, "get_embedding_dimension", None)
                                       or model.get_sentence_embedding_dimension)())}
@@ -151,7 +145,7 @@ class OnnxEmbedder:
 
     def verify(self) -> None:
         """Check model.onnx against its recorded sha256 (a full read: done at export and in tests)."""
-        if _sha256(self.folder / MODEL_FILE) != self.manifest["model_sha256"]:
+        if file_sha256(self.folder / MODEL_FILE) != self.manifest["model_sha256"]:
             raise OnnxUnavailable(f"the ONNX model at {self.folder / MODEL_FILE} does not match its manifest")
 
     def warm_up(self) -> None:

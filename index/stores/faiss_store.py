@@ -11,7 +11,6 @@ so one outlet's search costs what that outlet holds, not what the library holds.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -21,18 +20,11 @@ import faiss
 import numpy as np
 
 from index.errors import StoreError
+from index.hashing import file_sha256
 
 INDEX_FILE = "vectors.faiss"
 SIDECAR = "vectors.json"
 FIX = "delete that folder and run `storybot index build` to refill it from the catalog"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_atomically(target: Path, write) -> None:
@@ -81,7 +73,7 @@ class FaissStore:
         sidecar = self.folder / SIDECAR
         try:
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
-            if meta["sha256"] == _sha256(index_path) and meta["count"] == index.ntotal:
+            if meta["sha256"] == file_sha256(index_path) and meta["count"] == index.ntotal:
                 self._generation = int(meta["generation"])
         except (OSError, ValueError, KeyError, TypeError):
             self._generation = None  # unknown: the library diffs keys against the catalog
@@ -145,7 +137,7 @@ class FaissStore:
         data = faiss.serialize_index(self.index)
         _write_atomically(index_path, lambda handle: handle.write(data.tobytes()))
         meta = {"generation": int(generation), "count": int(self.index.ntotal), "dimension": self.dimension,
-                "sha256": _sha256(index_path)}
+                "sha256": file_sha256(index_path)}
         _write_atomically(self.folder / SIDECAR, lambda handle: handle.write(json.dumps(meta).encode("utf-8")))
         self._generation = int(generation)
 
