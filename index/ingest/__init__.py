@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -32,6 +33,8 @@ def read_inputs(items: list[str], limits: IngestLimits | None = None) -> Iterato
     seen: dict[str, str] = {}
     for item in items:
         for out in _read_item(item, limits):
+            if isinstance(out, Skipped):
+                out = Skipped(_shown(out.path), out.reason)
             if isinstance(out, Draft):
                 digest = hashlib.sha256(out.text.encode("utf-8")).hexdigest()
                 if digest in seen:
@@ -41,9 +44,13 @@ def read_inputs(items: list[str], limits: IngestLimits | None = None) -> Iterato
             yield out
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _shown(path: Path | str) -> str:
-    """A path as text, whatever bytes its name holds."""
-    return os.fsdecode(path).encode("utf-8", "replace").decode("utf-8") if isinstance(path, Path) else path
+    """A path as one printable line of text, whatever bytes its name holds."""
+    text = os.fsdecode(path).encode("utf-8", "replace").decode("utf-8") if isinstance(path, Path) else path
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _read_item(item: str, limits: IngestLimits) -> Iterator[Draft | Skipped]:
