@@ -331,7 +331,7 @@ def bench(json_: JsonOpt = False,
         engine = _engine(settings, progress=False)
         engine.load()
         say(f"cold start: {runs} fresh `storybot ask` processes …")
-        cold = b.cold_start(Path(tmp), runs)
+        cold = b.cold_start(Path(tmp), settings.export_root(), runs)
         seed_questions = (load_questions(data / "seed_dev_questions.jsonl") if (data / "seed_dev_questions.jsonl").is_file()
                           else [EvalQuestion(q=b.SEED_QUESTION, gold={})])
         say("warm latency on the seed story …")

@@ -53,10 +53,12 @@ def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q)) if values else 0.0
 
 
-def cold_start(home: Path, runs: int = 5, question: str = SEED_QUESTION) -> list[float]:
-    """Wall seconds of `storybot ask QUESTION` in fresh processes, the library already built."""
+def cold_start(home: Path, model_cache: Path | None, runs: int = 5, question: str = SEED_QUESTION) -> list[float]:
+    """Wall seconds of `storybot ask QUESTION` in fresh processes, the library and model export already built."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_")}
     env.update(STORYBOT_HOME=str(home), HF_HUB_OFFLINE="1")
+    if model_cache is not None:
+        env["STORYBOT_MODEL_CACHE"] = str(model_cache)
     times = []
     for _ in range(runs):
         started = time.perf_counter()

@@ -413,3 +413,25 @@ async def test_compare_lines_the_outlets_up(storybot, fake):
     content = interaction.original["content"]
     assert len(content) <= 2000 and "Comparing the outlets" in content
     assert "henchmen" in content and "curators" in content
+
+
+def _nasty_questions(count: int, seed: int = 11) -> list[str]:
+    """Deterministic odd questions: mentions, markdown, control and format characters, RTL, long, empty-ish."""
+    import random
+
+    rng = random.Random(seed)
+    pieces = ["@everyone", "@here", "<@&123>", "<@999>", "**bold**", "`code`", "```fence```", "[x](http://a.example)",
+              "\u202e", "\u200b", "\x00", "\x07", "é", "🙂", "%s", "{0}", "-", "--json", "\\", "||spoiler||", " ",
+              "What did Paris deny?", "a" * 400]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(count)]
+
+
+async def test_odd_questions_by_mention_and_slash_command_get_a_safe_answer(storybot, fake):
+    for question in _nasty_questions(25):
+        reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} {question}"))
+        content = reply.message["content"]
+        assert 0 < len(content) <= 2000 and reply.pings == frozenset()
+        assert "Traceback" not in content and "internal" not in content.lower()
+        if 3 <= len(question) <= 300:
+            interaction = await fake.wait_answered(await fake.invoke("ask", {"question": question}))
+            assert interaction.answered and len(interaction.original["content"]) <= 2000
