@@ -115,7 +115,7 @@ def render_bench(report) -> str:
         f"raw encode            {report.raw_encode_per_s:.1f} passages/s",
         f"library build         {report.build_per_s:.1f} passages/s   ({report.build_per_s / report.raw_encode_per_s:.2f}× raw,"
         f" {report.build_passages} passages)",
-        f"peak RSS              {report.peak_rss_mb:.0f} MiB",
+        f"peak RSS (answering)  {report.peak_rss_mb:.0f} MiB",
         "one-outlet search in a library of:",
         *[f"  {p.passages:>9,} passages   p50 {p.p50_ms:.3f} ms   p95 {p.p95_ms:.3f} ms   store {p.store_mb:.0f} MiB"
           for p in report.scale],

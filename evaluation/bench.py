@@ -30,6 +30,7 @@ class ScalePoint(BaseModel):
     p50_ms: float
     p95_ms: float
     store_mb: float
+    bytes_per_passage: float  # on disk: the float32 vector (1,536 bytes at 384 dimensions) plus its id
 
 
 class BenchReport(BaseModel):
@@ -44,7 +45,7 @@ class BenchReport(BaseModel):
     raw_encode_per_s: float
     build_per_s: float
     build_passages: int
-    peak_rss_mb: float
+    peak_rss_mb: float  # the answering path's peak (cold-start processes included), before the scale runs
     scale: list[ScalePoint]
     embedder: str
 
@@ -143,7 +144,8 @@ def scale_search(sizes: list[int], dimension: int = 384, outlet: int = 40, story
                 times.append((time.perf_counter() - started) * 1000)
             store.close()
         points.append(ScalePoint(passages=size, p50_ms=round(_percentile(times, 50), 4),
-                                 p95_ms=round(_percentile(times, 95), 4), store_mb=round(store_mb, 1)))
+                                 p95_ms=round(_percentile(times, 95), 4), store_mb=round(store_mb, 1),
+                                 bytes_per_passage=round(store_mb * 2**20 / size, 1)))
     return points
 
 
