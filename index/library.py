@@ -26,7 +26,7 @@ from index.catalog import Catalog
 from index.embedding import Embedder
 from index.errors import UnknownSourceError, UnknownStoryError, UsageError
 from index.hashing import text_sha256
-from index.ingest.records import Draft, IngestLimits, Skipped
+from index.drafts import Draft, IngestLimits, Skipped
 from index.models import Passage, Source, SourceSummary, Story, StorySummary
 from index.sentences import split_passages
 from index.stores import open_store

@@ -18,7 +18,7 @@ from index.ingest.decoding import decode
 from index.ingest.fetch import fetch
 from index.ingest.html import extract, looks_like_html
 from index.ingest.metadata import METADATA_FILE, SourceMeta, read_metadata
-from index.ingest.records import Draft, IngestLimits, Skipped, human_size
+from index.drafts import Draft, IngestLimits, Skipped, human_size
 
 __all__ = ["Draft", "IngestLimits", "Skipped", "read_inputs"]
 

@@ -8,7 +8,7 @@ import urllib.request
 from urllib.parse import urlparse
 
 from index.errors import IngestError
-from index.ingest.records import human_size
+from index.drafts import human_size
 
 USER_AGENT = "storybot/0.1 (article fetcher)"
 _TEXTUAL = ("text/html", "application/xhtml+xml", "text/plain", "text/markdown")

@@ -1,4 +1,4 @@
-"""What ingestion yields: an article ready to store, or an input skipped with its reason."""
+"""What ingestion yields and the library stores: an article draft, or an input skipped with its reason."""
 
 from __future__ import annotations
 
