@@ -76,6 +76,7 @@ class Candidate:
     typed: int  # how many of the kinds of answer the question asks for it holds (a person, a time, an age…)
     relevance: float
     span: tuple[int, int]  # offsets of the quote: the sentence, joined by its antecedent or by a sentence leaning on it
+    sentence: tuple[int, int] | None = None  # offsets of the ranked sentence itself (its speaker comes first)
 
 
 @dataclass
@@ -133,7 +134,8 @@ def rank_source(
         relevance += calibration.type_weight * typed
         if passage.kind == "headline":
             relevance -= calibration.headline_penalty  # an editor's summary, seldom the reported detail
-        candidates.append(Candidate(pid, float(cosine), lexical, coverage, predicate, typed, relevance, span))
+        candidates.append(Candidate(pid, float(cosine), lexical, coverage, predicate, typed, relevance, span,
+                                    (passage.start, passage.end)))
     candidates.sort(key=lambda c: -c.relevance)
     return candidates
 
@@ -200,7 +202,7 @@ def compose_outlet(source: Source, candidates: list[Candidate], calibration: Cal
             break
     quotes = [
         Quote(text=source.text[c.span[0] : c.span[1]], start=c.span[0], end=c.span[1], score=round(c.relevance, 4),
-              attribution=attribute(source.text, c.span, sentences) if sentences is not None else None)
+              attribution=attribute(source.text, c.span, sentences, c.sentence) if sentences is not None else None)
         for c in chosen
     ]
     return entry.model_copy(update={"covered": True, "quotes": quotes})

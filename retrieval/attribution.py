@@ -98,13 +98,18 @@ def attribute_sentence(text: str, start: int, end: int) -> Attribution | None:
 _LEANS = re.compile(r"^[“\"‘']?(?:otherwise|he|she|they|this|these|such)\b", re.IGNORECASE)
 
 
-def attribute(text: str, span: tuple[int, int], sentences: list[tuple[int, int]]) -> Attribution | None:
-    """Who a quote `text[span]` is attributed to: by its own sentences, else by the sentence before it when
-    the quote opens with a quotation or leans on that sentence ("Otherwise, France would…").
+def attribute(text: str, span: tuple[int, int], sentences: list[tuple[int, int]],
+              main: tuple[int, int] | None = None) -> Attribution | None:
+    """Who a quote `text[span]` is attributed to: by its own sentences (`main`, the one the quote is about,
+    first), else by the sentence before it when the quote opens with a quotation or leans on that sentence
+    ("Otherwise, France would…").
 
     `sentences` are the (start, end) spans of the source's sentences in reading order.
     """
     inside = [s for s in sentences if span[0] <= s[0] and s[1] <= span[1]] or [span]
+    if main in inside:
+        inside.remove(main)
+        inside.insert(0, main)
     for start, end in inside:
         found = attribute_sentence(text, start, end)
         if found is not None:

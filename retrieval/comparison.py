@@ -105,7 +105,7 @@ def _quote(view: StoryPassages, passage: Passage) -> CompareQuote:
         start = before.start  # "The ministry denied this…" is quoted with what it denied
     spans = [(p.start, p.end) for p in view.of_source.get(source.source_id, [])]
     return CompareQuote(source_id=source.source_id, outlet=source.outlet, text=source.text[start:end], start=start,
-                        end=end, attribution=attribute(source.text, (start, end), spans))
+                        end=end, attribution=attribute(source.text, (start, end), spans, (passage.start, passage.end)))
 
 
 def compare_story(view: StoryPassages, vectors: dict[int, np.ndarray], topic: np.ndarray | None = None,
