@@ -7,8 +7,11 @@ Retrieval runs in a worker thread, so the gateway heartbeat and other users neve
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import logging
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,10 +21,11 @@ from discord.ext import commands
 from pydantic import ValidationError
 
 from bot.discord_layout import (
-    compare_message,
     Message,
     answer_message,
+    compare_message,
     cooldown_text,
+    escape,
     fit,
     help_message,
     question_text,
@@ -30,8 +34,10 @@ from bot.discord_layout import (
     sources_message,
 )
 from bot.discord_settings import ConfigError, DiscordSettings, load_discord_settings
+from bot.discord_stories import add_report_text, channel_story, may_edit, story_choices, stories_text
+from index.library import slug
 from retrieval.engine import Engine
-from index.errors import StorybotError, UnknownSourceError
+from index.errors import StorybotError, UnknownSourceError, UnknownStoryError, UsageError
 from retrieval.models import SourceSummary
 from retrieval.settings import Settings
 
@@ -61,7 +67,7 @@ class ChannelNotAllowed(app_commands.CheckFailure):
 def explain(error: BaseException) -> str:
     """The short, user-safe reply for an error; anything unexpected is logged with its traceback."""
     error = getattr(error, "original", error)  # CommandInvokeError wraps what the command raised
-    if isinstance(error, (QuestionCooldown, ChannelNotAllowed)):
+    if isinstance(error, (QuestionCooldown, ChannelNotAllowed, EditorsOnly)):
         return str(error)
     if isinstance(error, StorybotError):
         return "Sorry: " + fit(str(error), ERROR_CHARS)
@@ -120,18 +126,33 @@ class StoryCog(commands.Cog, name="Story"):
         self.engine = bot.engine
         self.cooldown = UserCooldown(bot.settings.discord_cooldown_rate, bot.settings.discord_cooldown_seconds)
         self.channels = frozenset(bot.settings.discord_channels)
-        self.story_title = ""
-        self.summaries: dict[str, SourceSummary] = {}
+        self.bindings: dict[int, str] = {}
 
     async def cog_load(self) -> None:
-        def read() -> tuple[str, list[SourceSummary]]:
-            summaries = self.engine.sources()
-            story = summaries[0].story_id if summaries else None
-            title = next((s.title for s in self.engine.stories() if s.story_id == story), story or "")
-            return title, summaries
+        self.bindings = await asyncio.to_thread(self.engine.library.catalog.channel_stories)
 
-        self.story_title, summaries = await asyncio.to_thread(read)
-        self.summaries = {s.source_id: s for s in summaries}
+    def story_for(self, channel: Any) -> str:
+        """The story this channel (or the thread's parent) answers from, else the default story."""
+        bound = channel_story(self.bindings, getattr(channel, "id", None), getattr(channel, "parent_id", None), None)
+        return bound or self.default_story()
+
+    def default_story(self) -> str:
+        """STORYBOT_STORY, else the library's only (or, when it holds several, its oldest) story."""
+        if self.engine.settings.story:
+            return self.engine.settings.story
+        stories = self.engine.stories()
+        if not stories:
+            raise UnknownStoryError("the library holds no story yet; a moderator can add one with /story create")
+        return stories[0].story_id
+
+    async def summaries(self, story: str | None) -> tuple[str, dict[str, SourceSummary]]:
+        """The story's title and its sources by id."""
+        def read() -> tuple[str, dict[str, SourceSummary]]:
+            story_id = self.engine.story_id(story)
+            title = next((s.title for s in self.engine.stories() if s.story_id == story_id), story_id)
+            return title, {s.source_id: s for s in self.engine.sources(story_id)}
+
+        return await asyncio.to_thread(read)
 
     def allowed_in(self, channel: Any) -> bool:
         """Whether the bot answers in this channel (or, for a thread, in its parent)."""
@@ -146,9 +167,9 @@ class StoryCog(commands.Cog, name="Story"):
             raise ChannelNotAllowed(f"I answer questions in {where}.")
         return True
 
-    async def answer(self, question: str) -> Message:
+    async def answer(self, question: str, story: str | None = None) -> Message:
         loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(self.bot.answer_pool, self.engine.ask, question_text(question))
+        answer = await loop.run_in_executor(self.bot.answer_pool, self.engine.ask, question_text(question), story)
         return answer_message(answer)
 
     @commands.Cog.listener()
@@ -163,7 +184,7 @@ class StoryCog(commands.Cog, name="Story"):
             return
         try:
             self.cooldown.charge(message.author.id)
-            reply = await self.answer(message.content)  # answer() strips the pings, ours included
+            reply = await self.answer(message.content, self.story_for(message.channel))  # pings stripped there
         except Exception as error:  # whatever happens, the asker hears back; explain() logs the unexpected
             reply = Message(content=explain(error))
         await message.channel.send(
@@ -176,7 +197,7 @@ class StoryCog(commands.Cog, name="Story"):
         """Ask about the story: each outlet answers in its own words, or is listed as not reporting it."""
         self.cooldown.charge(interaction.user.id)
         await interaction.response.defer(thinking=True)
-        reply = await self.answer(question)
+        reply = await self.answer(question, self.story_for(interaction.channel))
         await interaction.edit_original_response(**send_kwargs(reply))
 
     @app_commands.command(name="compare")
@@ -187,13 +208,15 @@ class StoryCog(commands.Cog, name="Story"):
         self.cooldown.charge(interaction.user.id)
         await interaction.response.defer(thinking=True)
         loop = asyncio.get_running_loop()
-        comparison = await loop.run_in_executor(self.bot.answer_pool, lambda: self.engine.compare(topic=topic))
+        story = self.story_for(interaction.channel)
+        comparison = await loop.run_in_executor(self.bot.answer_pool, lambda: self.engine.compare(story, topic))
         await interaction.edit_original_response(**send_kwargs(compare_message(comparison)))
 
     @app_commands.command(name="sources")
     async def sources(self, interaction: discord.Interaction) -> None:
         """List the story's sources: outlet, title, id and passage count."""
-        reply = sources_message(self.story_title, list(self.summaries.values()))
+        title, summaries = await self.summaries(self.story_for(interaction.channel))
+        reply = sources_message(title, list(summaries.values()))
         await interaction.response.send_message(**send_kwargs(reply), ephemeral=True)
 
     @app_commands.command(name="source")
@@ -201,7 +224,8 @@ class StoryCog(commands.Cog, name="Story"):
     @app_commands.describe(source_id="The source's id; type part of an outlet or id to pick one")
     async def source(self, interaction: discord.Interaction, source_id: app_commands.Range[str, 1, 100]) -> None:
         """Show one source: outlet, title, date, passage count, link and opening lines."""
-        summary = self.summaries.get(source_id.strip())
+        _, summaries = await self.summaries(self.story_for(interaction.channel))
+        summary = summaries.get(source_id.strip())
         if summary is None:
             raise UnknownSourceError(f"no source {source_id!r} in this story; /sources lists them")
         source = self.engine.source(summary.source_id)
@@ -209,8 +233,9 @@ class StoryCog(commands.Cog, name="Story"):
 
     @source.autocomplete("source_id")
     async def source_id_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        _, summaries = await self.summaries(self.story_for(interaction.channel))
         return [app_commands.Choice(name=label, value=value)
-                for label, value in source_choices(self.summaries.values(), current)]
+                for label, value in source_choices(summaries.values(), current)]
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
@@ -219,10 +244,123 @@ class StoryCog(commands.Cog, name="Story"):
         await interaction.response.send_message(**send_kwargs(help_message(name)), ephemeral=True)
 
 
+class EditorsOnly(Exception):
+    """A member without Manage Server (or the editor role) tried to change the library."""
+
+
+class LibraryCog(commands.Cog, name="Library"):
+    """`/story`: which story a channel answers from, and the stories' sources, edited from Discord."""
+
+    story = app_commands.Group(name="story", description="Stories: bind one to this channel, list, add sources.",
+                               default_permissions=discord.Permissions(manage_guild=True), guild_only=True)
+
+    def __init__(self, bot: StoryBot, answers: StoryCog):
+        self.bot = bot
+        self.engine = bot.engine
+        self.answers = answers
+
+    def _check_editor(self, interaction: discord.Interaction) -> None:
+        member = interaction.user
+        manage = bool(getattr(interaction.permissions, "manage_guild", False))
+        roles = [role.id for role in getattr(member, "roles", [])]
+        if not may_edit(manage, roles, self.bot.settings.discord_editor_role):
+            log.info("refused a library change by user %s (no Manage Server, no editor role)", member.id)
+            raise EditorsOnly("Only members with Manage Server (or the editor role) can change the stories.")
+
+    async def _story_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        stories = await asyncio.to_thread(self.engine.stories)
+        return [app_commands.Choice(name=label, value=value) for label, value in story_choices(stories, current)]
+
+    @story.command(name="use")
+    @app_commands.describe(story="The story this channel's questions are about")
+    async def use(self, interaction: discord.Interaction, story: app_commands.Range[str, 1, 100]) -> None:
+        """Answer questions in this channel (and its threads) from a story."""
+        self._check_editor(interaction)
+        channel_id = interaction.channel_id or 0
+        await asyncio.to_thread(self.engine.library.catalog.bind_channel, channel_id, story.strip(), interaction.user.id)
+        self.answers.bindings[channel_id] = story.strip()
+        log.info("user %s bound channel %s to story %s", interaction.user.id, channel_id, story.strip())
+        await interaction.response.send_message(f"This channel now answers from `{escape(story.strip())}`.",
+                                                ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    use.autocomplete("story")(_story_choices)
+
+    @story.command(name="list")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        """List the stories and how many outlets each holds."""
+        stories = await asyncio.to_thread(self.engine.stories)
+        current = await asyncio.to_thread(self.answers.story_for, interaction.channel)
+        await interaction.response.send_message(stories_text(stories, current), ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
+    @story.command(name="show")
+    async def show(self, interaction: discord.Interaction) -> None:
+        """Show this channel's story and its sources."""
+        title, summaries = await self.answers.summaries(self.answers.story_for(interaction.channel))
+        await interaction.response.send_message(**send_kwargs(sources_message(title, list(summaries.values()))),
+                                                ephemeral=True)
+
+    @story.command(name="create")
+    @app_commands.describe(name="The new story's name")
+    async def create(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 80]) -> None:
+        """Create an empty story to add sources to."""
+        self._check_editor(interaction)
+        story_id = await asyncio.to_thread(self.engine.library.create_story, slug(name), name.strip())
+        log.info("user %s created story %s", interaction.user.id, story_id)
+        await interaction.response.send_message(f"Created `{story_id}`. Bind a channel with /story use.",
+                                                ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @story.command(name="add")
+    @app_commands.describe(url="An article's http(s) address", file="An article file (.txt, .md or .html)")
+    async def add(self, interaction: discord.Interaction, url: app_commands.Range[str, 8, 2000] | None = None,
+                  file: discord.Attachment | None = None) -> None:
+        """Add an article to this channel's story, by URL or as a file."""
+        self._check_editor(interaction)
+        if (url is None) == (file is None):
+            raise UsageError("give either a url or a file")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        story = await asyncio.to_thread(self.answers.story_for, interaction.channel)
+        limit = self.bot.settings.discord_max_upload_bytes
+        with tempfile.TemporaryDirectory() as tmp:
+            item = url
+            if file is not None:
+                suffix = Path(file.filename).suffix.lower()
+                if suffix not in {".txt", ".md", ".html", ".htm"}:
+                    raise UsageError(f"a {suffix or 'nameless'} file cannot be added; use .txt, .md or .html")
+                if file.size > limit:
+                    raise UsageError(f"the file is {file.size:,} bytes; the limit is {limit:,}")
+                item = str(Path(tmp) / f"{slug(Path(file.filename).stem, 'article')}{suffix}")
+                Path(item).write_bytes(await file.read())
+            report = await asyncio.to_thread(self.engine.library.add, [item], story)
+        log.info("user %s added %s to story %s: %d added, %d skipped", interaction.user.id,
+                 url or (file.filename if file else "?"), story, len(report.added), len(report.skipped))
+        await interaction.edit_original_response(content=add_report_text(report), allowed_mentions=NO_MENTIONS)
+
+    @story.command(name="remove")
+    @app_commands.describe(source="The source to remove from this channel's story")
+    async def remove(self, interaction: discord.Interaction, source: app_commands.Range[str, 1, 100]) -> None:
+        """Remove a source from this channel's story."""
+        self._check_editor(interaction)
+        _, summaries = await self.answers.summaries(self.answers.story_for(interaction.channel))
+        if source.strip() not in summaries:
+            raise UnknownSourceError(f"no source {source.strip()!r} in this channel's story; /sources lists them")
+        await asyncio.to_thread(self.engine.library.remove, [source.strip()])
+        log.info("user %s removed source %s", interaction.user.id, source.strip())
+        await interaction.response.send_message(f"Removed `{escape(source.strip())}`.", ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
+    @remove.autocomplete("source")
+    async def _source_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        _, summaries = await self.answers.summaries(self.answers.story_for(interaction.channel))
+        return [app_commands.Choice(name=label, value=value)
+                for label, value in source_choices(summaries.values(), current)]
+
+
 class StoryBot(commands.Bot):
     """storybot on Discord: answers @mentions, replies and slash commands from a loaded Engine."""
 
-    def __init__(self, engine: Engine, settings: DiscordSettings, *, sync: bool = False, **options: Any):
+    def __init__(self, engine: Engine, settings: DiscordSettings, *, sync: bool = False, clear_guild: bool = False,
+                 **options: Any):
         # storybot has no voice: discord.py's warnings about missing voice libraries would only confuse.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()
@@ -233,6 +371,7 @@ class StoryBot(commands.Bot):
         self.engine = engine
         self.settings = settings
         self.sync_commands = sync
+        self.clear_guild = clear_guild
         # Answering is CPU work that mostly holds the GIL: on two cores more threads add no speed, only
         # GIL waits for the event loop. Two answer at a time; the rest queue (acknowledged already).
         self.answer_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="storybot-answer")
@@ -242,11 +381,20 @@ class StoryBot(commands.Bot):
         self.answer_pool.shutdown(wait=False, cancel_futures=True)
 
     async def setup_hook(self) -> None:
-        await self.add_cog(StoryCog(self))
+        answers = StoryCog(self)
+        await self.add_cog(answers)
+        await self.add_cog(LibraryCog(self, answers))
         if not self.sync_commands:
             return
         guild = discord.Object(self.settings.discord_guild_id) if self.settings.discord_guild_id else None
-        if guild is not None:
+        if self.clear_guild:
+            # Guild copies left by a dev sync show beside the global ones as duplicates: remove them, go global.
+            if guild is not None:
+                self.tree.clear_commands(guild=guild)
+                await self.tree.sync(guild=guild)
+                log.info("removed the slash commands copied to guild %s", guild.id)
+            guild = None
+        elif guild is not None:
             self.tree.copy_global_to(guild=guild)
         synced = await self.tree.sync(guild=guild)
         where = f"to the dev guild {guild.id}" if guild else "globally (Discord may take a while to show them)"
@@ -262,9 +410,10 @@ class StoryBot(commands.Bot):
                      "once with `storybot discord --sync`")
 
 
-async def serve(engine: Engine, settings: DiscordSettings, *, sync: bool = False, **options: Any) -> None:
+async def serve(engine: Engine, settings: DiscordSettings, *, sync: bool = False, clear_guild: bool = False,
+                **options: Any) -> None:
     """Run the bot until it is closed, turning a refused token or intent into a ConfigError."""
-    async with StoryBot(engine, settings, sync=sync, **options) as bot:
+    async with StoryBot(engine, settings, sync=sync, clear_guild=clear_guild, **options) as bot:
         try:
             await bot.start(settings.discord_token.get_secret_value())
         except discord.LoginFailure:
@@ -278,11 +427,13 @@ async def serve(engine: Engine, settings: DiscordSettings, *, sync: bool = False
                                      "a proxy or a firewall") from None
 
 
-def run_discord(sync: bool = False) -> None:
+def run_discord(sync: bool = False, clear_guild: bool = False) -> None:
     """Start the bot: settings first (a bad token fails before the model loads), then the engine, then Discord."""
     settings = load_discord_settings()
-    if not logging.getLogger().handlers:
-        discord.utils.setup_logging()
+    root = logging.getLogger()
+    for handler in list(root.handlers):  # the CLI's quiet default gives way: a running bot says what it does
+        root.removeHandler(handler)
+    discord.utils.setup_logging(level=getattr(logging, os.environ.get("STORYBOT_LOG_LEVEL", "INFO").upper(), logging.INFO))
     try:
         core = Settings()
     except ValidationError as error:
@@ -292,6 +443,6 @@ def run_discord(sync: bool = False) -> None:
     log.info("loading the model and index")
     engine.load()
     try:
-        asyncio.run(serve(engine, settings, sync=sync))
+        asyncio.run(serve(engine, settings, sync=sync, clear_guild=clear_guild))
     except KeyboardInterrupt:
         log.info("stopped")

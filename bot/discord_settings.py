@@ -36,6 +36,10 @@ class DiscordSettings(BaseSettings):
     )
     discord_cooldown_rate: int = Field(5, ge=1, description="Questions a user may ask per cooldown window.")
     discord_cooldown_seconds: float = Field(30.0, gt=0, description="Length of the cooldown window.")
+    discord_editor_role: int | None = Field(
+        None, gt=0, description="A role whose members may add and remove sources besides those with Manage Server."
+    )
+    discord_max_upload_bytes: int = Field(2_000_000, ge=1000, description="Largest attachment /story add accepts.")
 
     @field_validator("discord_token")
     @classmethod

@@ -301,6 +301,17 @@ class Catalog:
                 self.db.execute("DELETE FROM sources WHERE id=?", (source_id,))
             self._bump()
 
+    def bind_channel(self, channel_id: int, story_id: str, user_id: int | None) -> None:
+        """Answer questions in this channel (and its threads) from this story."""
+        self.story_title(story_id)
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO channel_stories VALUES (?, ?, ?, ?)",
+                            (channel_id, story_id, user_id, _now()))
+
+    def channel_stories(self) -> dict[int, str]:
+        """Every channel bound to a story."""
+        return dict(self.db.execute("SELECT channel_id, story_id FROM channel_stories"))
+
     def put_cache(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         with self.transaction():
             self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",

@@ -369,10 +369,20 @@ class FakeDiscord:
         return message
 
     async def invoke(self, name: str, options: dict[str, Any] | None = None, *, user: dict | None = None,
-                     channel_id: int | None = None, focused: str | None = None) -> FakeInteraction:
-        """A user runs a registered slash command (or types into an autocompleted option: `focused`)."""
+                     channel_id: int | None = None, focused: str | None = None, subcommand: str | None = None,
+                     permissions: int | None = None) -> FakeInteraction:
+        """A user runs a registered slash command (or types into an autocompleted option: `focused`).
+
+        `subcommand` names a subcommand of a command group (`/story use`); `permissions` are the member's
+        resolved permission bits (by default View Channel, Send Messages and Use Application Commands).
+        """
         options = options or {}
         command, guild_id = self._registered(name)
+        if subcommand is not None:
+            subs = {o["name"]: o for o in command.get("options", []) if o.get("type") == 1}
+            if subcommand not in subs:
+                raise ValueError(f"/{name} has no subcommand {subcommand!r}")
+            command = subs[subcommand]
         declared = {o["name"]: o for o in command.get("options", [])}
         data_options = []
         for key, value in options.items():
@@ -392,7 +402,9 @@ class FakeDiscord:
         interaction = FakeInteraction(id=self.snowflake(), token=f"aW50ZXJhY3Rpb24.{secrets.token_urlsafe(48)}",
                                       kind=4 if focused else 2, name=name, user=user, channel_id=channel_id,
                                       created=0.0)
-        data = {"id": command["id"], "name": name, "type": 1, "options": data_options}
+        if subcommand is not None:
+            data_options = [{"name": subcommand, "type": 1, "options": data_options}]
+        data = {"id": self._registered(name)[0]["id"], "name": name, "type": 1, "options": data_options}
         if guild_id is not None:
             data["guild_id"] = str(guild_id)
         payload = {
@@ -400,7 +412,8 @@ class FakeDiscord:
             "token": interaction.token, "version": 1, "data": data,
             "guild_id": str(self.guild_id), "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
             "channel_id": str(channel_id), "channel": self._channel(channel_id),
-            "member": {**self._member(user), "permissions": str((1 << 10) | (1 << 11) | (1 << 31))},
+            "member": {**self._member(user), "permissions": str(permissions if permissions is not None
+                                                                 else (1 << 10) | (1 << 11) | (1 << 31))},
             "app_permissions": str((1 << 10) | (1 << 11) | (1 << 14) | (1 << 16)),
             "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,

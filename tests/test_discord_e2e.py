@@ -84,7 +84,7 @@ def outlets(engine: Engine) -> list[str]:
 
 async def test_commands_are_registered_with_descriptions(storybot, fake):
     commands = {c["name"]: c for c in fake.commands[fake.guild_id]}
-    assert set(commands) == {"ask", "compare", "sources", "source", "help"}
+    assert set(commands) == {"ask", "compare", "sources", "source", "help", "story"}
     assert all(c["description"] for c in commands.values())
     (question,) = commands["ask"]["options"]
     assert question["name"] == "question" and question["required"] and question["description"]
@@ -435,3 +435,85 @@ async def test_odd_questions_by_mention_and_slash_command_get_a_safe_answer(stor
         if 3 <= len(question) <= 300:
             interaction = await fake.wait_answered(await fake.invoke("ask", {"question": question}))
             assert interaction.answered and len(interaction.original["content"]) <= 2000
+
+
+MANAGE_SERVER = (1 << 10) | (1 << 11) | (1 << 31) | (1 << 5)
+BRIDGE_PAGE = ("<html><head><title>Council delays the bridge vote | The Loopback Gazette</title>"
+               "<meta property='og:site_name' content='The Loopback Gazette'></head><body><article>"
+               "<h1>Council delays the bridge vote</h1>"
+               "<p>The city council delayed its vote on the new harbour bridge on Tuesday, saying it needed "
+               "more time to study the rising costs of the steel.</p>"
+               "<p>The mayor said the bridge would now cost 41 million euros, eleven more than planned.</p>"
+               "</article></body></html>")
+
+
+@pytest.fixture
+def page_server():
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802
+            body = BRIDGE_PAGE.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/bridge.html"
+    server.shutdown()
+
+
+async def test_story_commands_bind_a_channel_and_add_a_url_from_discord(storybot, fake, page_server):
+    library = storybot.engine.library
+    stories_before = [s.story_id for s in library.stories()]
+    story_cmd = next(c for c in fake.commands[fake.guild_id] if c["name"] == "story")
+    assert int(story_cmd["default_member_permissions"]) == 1 << 5  # Manage Server
+    assert {o["name"] for o in story_cmd["options"]} == {"use", "list", "show", "create", "add", "remove"}
+
+    reader = await fake.wait_answered(await fake.invoke("story", {"name": "Harbour bridge"}, subcommand="create"))
+    assert reader.original["flags"] & EPHEMERAL and "Manage Server" in reader.original["content"]
+    assert [s.story_id for s in library.stories()] == stories_before, "a refused command changed the library"
+
+    try:
+        editor = fake.new_user("moderator")
+        created = await fake.wait_answered(await fake.invoke("story", {"name": "Harbour bridge"}, subcommand="create",
+                                                             user=editor, permissions=MANAGE_SERVER))
+        assert "harbour-bridge" in created.original["content"]
+        bound = await fake.wait_answered(await fake.invoke("story", {"story": "harbour-bridge"}, subcommand="use",
+                                                           user=editor, permissions=MANAGE_SERVER))
+        assert "harbour-bridge" in bound.original["content"]
+        added = await fake.wait_answered(await fake.invoke("story", {"url": page_server}, subcommand="add",
+                                                           user=editor, permissions=MANAGE_SERVER), timeout=60)
+        assert "Added" in added.original["content"] and "Loopback Gazette" in added.original["content"]
+        reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} How much will the bridge cost?"))
+        assert "41 million euros" in reply.message["content"]
+        listed = await fake.wait_answered(await fake.invoke("story", {}, subcommand="list", user=editor,
+                                                            permissions=MANAGE_SERVER))
+        assert "▶ `harbour-bridge`" in listed.original["content"]
+    finally:
+        await asyncio.to_thread(library.catalog.bind_channel, fake.channel_id, stories_before[0], None)
+        storybot.get_cog("Story").bindings[fake.channel_id] = stories_before[0]
+        if library.catalog.has_story("harbour-bridge"):
+            await asyncio.to_thread(library.delete_story, "harbour-bridge")
+    reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} What did Paris deny?"))
+    assert DENIAL_SENTENCE in reply.message["content"].replace("\\", "")
+
+
+async def test_sync_with_clear_guild_removes_the_guild_copies(fake, seed_engine):
+    with fake.pointed_at():
+        bot = StoryBot(seed_engine, bot_settings(fake), sync=True, clear_guild=True, **client_options())
+        runner = asyncio.create_task(bot.start(fake.token))
+        try:
+            await asyncio.wait_for(bot.wait_until_ready(), 30)
+            assert fake.commands.get(fake.guild_id) == []
+            assert {c["name"] for c in fake.commands[None]} >= {"ask", "story", "compare"}
+        finally:
+            await asyncio.wait_for(bot.close(), 10)
+            await asyncio.wait_for(runner, 10)

@@ -1,0 +1,52 @@
+"""Pure rules of the Discord story commands: which story a channel answers from, who may edit, reports.
+
+No discord import: the cog passes plain ids, permission flags and role ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.discord_layout import escape
+from index.library import AddReport
+from index.models import StorySummary
+
+
+def channel_story(bound: dict[int, str], channel_id: int | None, parent_id: int | None, default: str | None) -> str | None:
+    """The story a channel answers from: its own binding, else its parent's (a thread), else the default."""
+    for key in (channel_id, parent_id):
+        if key is not None and key in bound:
+            return bound[key]
+    return default
+
+
+def may_edit(manage_guild: bool, role_ids: Iterable[int], editor_role: int | None) -> bool:
+    """Editors are members with Manage Server, or with the configured editor role."""
+    return manage_guild or (editor_role is not None and editor_role in set(role_ids))
+
+
+def story_choices(stories: Iterable[StorySummary], typed: str) -> list[tuple[str, str]]:
+    """Up to 25 (label, story id) pairs matching what the user typed, for autocomplete."""
+    typed = typed.strip().lower()
+    found = [(f"{s.title} ({s.story_id})"[:100], s.story_id) for s in stories
+             if typed in s.story_id.lower() or typed in s.title.lower()]
+    return found[:25]
+
+
+def stories_text(stories: list[StorySummary], current: str | None) -> str:
+    """`/story list`: each story with its source count; the channel's own is marked."""
+    if not stories:
+        return "The library holds no story yet."
+    lines = [f"{'▶ ' if s.story_id == current else ''}`{s.story_id}` — {escape(s.title[:150])} ({len(s.sources)} outlets)"
+             for s in stories[:40]]
+    if len(stories) > 40:
+        lines.append(f"…and {len(stories) - 40} more")
+    return "\n".join(lines)
+
+
+def add_report_text(report: AddReport) -> str:
+    """`/story add`: what was added and what was skipped, and why."""
+    lines = [f"Added `{a.source_id}` to `{a.story_id}`: {escape(a.outlet[:80])} — {escape(a.title[:150])} "
+             f"({a.passages} passages)" for a in report.added]
+    lines += [f"Skipped {escape(s.path[-120:])}: {escape(s.reason[:200])}" for s in report.skipped]
+    return "\n".join(lines)[:1900] or "Nothing was added."
