@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import statistics
@@ -76,6 +77,24 @@ def nothing_refused(request, fake):
     if "refusals_expected" not in request.fixturenames:
         assert fake.rejections == [], "the loopback Discord refused requests"
     fake.rejections.clear()
+
+
+@contextlib.asynccontextmanager
+async def loop_lag(every: float):
+    """Measure the event loop's lag: how late each `every`-second sleep wakes, while the block runs."""
+    lags: list[float] = []
+
+    async def probe() -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(every)
+            lags.append(time.monotonic() - before - every)
+
+    prober = asyncio.create_task(probe())
+    try:
+        yield lags
+    finally:
+        prober.cancel()
 
 
 def outlets(engine: Engine) -> list[str]:
@@ -246,21 +265,10 @@ async def test_slow_retrieval_blocks_neither_acknowledgements_nor_the_event_loop
         return real_ask(question, story_id)
 
     monkeypatch.setattr(engine, "ask", slow_ask)
-    lags: list[float] = []
-
-    async def probe() -> None:
-        while True:
-            before = time.monotonic()
-            await asyncio.sleep(0.02)
-            lags.append(time.monotonic() - before - 0.02)
-
-    prober = asyncio.create_task(probe())
-    try:
+    async with loop_lag(0.02) as lags:
         interactions = await asyncio.gather(*(
             fake.invoke("ask", {"question": f"What did Paris deny? [{n}]"}) for n in range(8)))
         await fake.wait_until(lambda: all(i.answered for i in interactions), timeout=20)
-    finally:
-        prober.cancel()
     assert max(i.ack_latency for i in interactions) < 1.0
     assert max(lags) < 0.5, f"the event loop stalled for {max(lags):.2f} s"
 
@@ -384,16 +392,7 @@ def giant_sentence_engine(tmp_path_factory) -> Engine:
 
 async def test_the_event_loop_never_stalls_on_a_giant_sentence_or_fifty_asks(storybot, fake, giant_sentence_engine,
                                                                                monkeypatch):
-    lags: list[float] = []
-
-    async def probe() -> None:
-        while True:
-            before = time.monotonic()
-            await asyncio.sleep(0.01)
-            lags.append(time.monotonic() - before - 0.01)
-
-    prober = asyncio.create_task(probe())
-    try:
+    async with loop_lag(0.01) as lags:
         monkeypatch.setattr(storybot.get_cog("Story"), "engine", giant_sentence_engine)
         reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} What did Paris deny about talks?"))
         assert len(reply.message["content"]) <= 2000
@@ -401,8 +400,6 @@ async def test_the_event_loop_never_stalls_on_a_giant_sentence_or_fifty_asks(sto
         interactions = await asyncio.gather(*(
             fake.invoke("ask", {"question": f"What did Paris deny? <{n}>"}) for n in range(50)))
         await fake.wait_until(lambda: all(i.answered for i in interactions), timeout=60)
-    finally:
-        prober.cancel()
     print(f"\nevent-loop lag while answering: max {max(lags) * 1000:.1f} ms over {len(lags)} probes")
     assert max(i.ack_latency for i in interactions) < 3
     assert max(lags) < 0.1, f"the event loop stalled for {max(lags) * 1000:.0f} ms"
