@@ -201,7 +201,7 @@ class FastEmbedder:
             onnx.verify()
             self._impl, self.backend = onnx, "onnx"
         except Exception as exc:  # torch's exporter raises many kinds; the fallback keeps answering
-            log.warning("ONNX export failed (%s: %s)", type(exc).__name__, exc)
+            log.debug("ONNX export failed (%s: %s)", type(exc).__name__, exc)
             _say(f"the ONNX export failed ({type(exc).__name__}); using sentence-transformers")
         return self._impl
 
