@@ -189,11 +189,17 @@ class FastEmbedder:
             return self._impl
         except OnnxUnavailable as why:
             reason = str(why)
-        _say(f"{reason}; exporting the model to ONNX once, for fast start-up (about 15 s)")
+        failed = self.export_dir.with_name(self.export_dir.name + ".failed")
+        tried = failed.read_text(encoding="utf-8") if failed.is_file() else None
+        if tried is None:
+            _say(f"{reason}; exporting the model to ONNX once, for fast start-up (about 15 s)")
         with waiting("loading the model"):
             fallback = SentenceTransformerEmbedder(self.name, self.batch_size)
             fallback.warm_up()
         self._impl, self.backend = fallback, "sentence-transformers"
+        if tried is not None:  # an export that failed is not tried on every start (delete the file to retry)
+            _say(f"using sentence-transformers: the ONNX export failed before ({tried.strip()}; {failed})")
+            return self._impl
         try:
             with waiting("exporting the model to ONNX"):
                 export_onnx(self.name, model_folder(self.name), self.export_dir)
@@ -203,6 +209,11 @@ class FastEmbedder:
         except Exception as exc:  # torch's exporter raises many kinds; the fallback keeps answering
             log.debug("ONNX export failed (%s: %s)", type(exc).__name__, exc)
             _say(f"the ONNX export failed ({type(exc).__name__}); using sentence-transformers")
+            try:
+                failed.parent.mkdir(parents=True, exist_ok=True)
+                failed.write_text(f"{type(exc).__name__}: {str(exc)[:200]}\n", encoding="utf-8")
+            except OSError:
+                pass
         return self._impl
 
     def warm_up(self) -> None:

@@ -100,3 +100,7 @@ def test_engine_falls_back_once_when_the_export_cannot_be_made(tmp_path, monkeyp
     fast.embed(["again"])
     err = capsys.readouterr().err
     assert err.count("the ONNX export failed (RuntimeError); using sentence-transformers") == 1
+    again = embedding.FastEmbedder(DEFAULT_MODEL, 16, tmp_path / "models")  # the next start: no second try
+    again.embed(["What did Paris deny?"])
+    assert again.backend == "sentence-transformers"
+    assert "the ONNX export failed before (RuntimeError: exporter exploded" in capsys.readouterr().err
