@@ -57,6 +57,6 @@ class Settings(BaseSettings):
         return (self.model_cache or self.home / "models") if self.onnx else None
 
     def ingest_limits(self):
-        from index.ingest import IngestLimits
+        from index.drafts import IngestLimits
 
         return IngestLimits(max_article_bytes=self.max_article_bytes, fetch_timeout_s=self.fetch_timeout)
