@@ -23,8 +23,12 @@ _NUMBER_QUESTION = re.compile(
     r"margin|share|price|cost|amount|figure|toll))\b",
     re.IGNORECASE,
 )
-_TIME_QUESTION = re.compile(r"^(when|since when)\b|\b(and|or) when\b|\b((what|which) (day|date|time|year|month)|how long ago)\b",
-                            re.IGNORECASE)
+_TIME_QUESTION = re.compile(
+    r"^(when|since when)\b|\b(and|or) when\b|\b((what|which) (day|date|time|year|month|hour|night|morning|week)|how long ago|"
+    r"how soon|at what (time|hour|point)|how (many|much) (minutes|hours|days|weeks|months|years|time)\b.{0,40}"
+    r"\b(before|after|earlier|later|ago|prior|since|passed|elapsed)|how long (before|after))\b",
+    re.IGNORECASE,
+)
 _PERSON_QUESTION = re.compile(r"^(who|whom)\b|^which (senator|official|lawmaker|minister|leader|person|candidate)\b",
                               re.IGNORECASE)
 
@@ -65,6 +69,13 @@ _TIME = re.compile(
     r"Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|"
     r"tomorrow|tonight|(?:19|20)\d\d)\b"
     # Relative times: "a year and a half ago", "last week", "for the first time in two years", "since 2002".
+    # Clock times and parts of the day: "1:28 a.m.", "at 9 pm", "noon", "early Tuesday morning", "overnight".
+    r"|(?i:\b\d{1,2}(?::\d\d)?\s?(?:a\.m\.?|p\.m\.?|am|pm)(?![\w])|\bo['’]clock\b|\b(?:noon|midnight|overnight|dawn|dusk)\b|"
+    r"\b(?:in the|early|late|that|this|on \w+) (?:morning|afternoon|evening|night)\b)"
+    # Times relative to an event: "just days before", "hours after", "shortly after", "earlier that day", "in recent weeks".
+    r"|(?i:\b(?:minutes?|hours?|days?|weeks?|months?|years?) (?:before|after|later|earlier|prior)\b|"
+    r"\bshortly (?:before|after)\b|\b(?:earlier|later) (?:that|in the|on)\b|\bin recent (?:days|weeks|months|years)\b|"
+    r"\b(?:over|during|on) the weekend\b|\b(?:Easter|Christmas|Thanksgiving|New Year['’]s|Memorial Day|Labor Day)\b)"
     r"|(?i:\b(?:ago|earlier this|later this)\b|\b(?:last|next|this|past) (?:week|weekend|month|year|spring|summer|fall|"
     r"autumn|winter|night|morning)\b|\b(?:in|for|after|within) (?:(?:around|about|nearly|almost|more than|over) )?"
     r"(?:a|an|one|two|three|four|five|six|\d+)(?: and a half)? (?:years?|months?|weeks?|days?|hours?|decades?)\b)"

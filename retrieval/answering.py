@@ -14,12 +14,17 @@ from retrieval.lexical import QuestionTerms, StoryLexicon
 from retrieval.models import OutletAnswer, Passage, Quote, Source
 from index.sentences import looks_like_credit
 
-# A sentence that opens with a pronoun, or uses a demonstrative as a pronoun ("denied this a little
+# A sentence that opens with a pronoun or a connective, or uses a demonstrative as a pronoun ("denied this a little
 # later"), leans on the sentence before it; the quote then includes that sentence too.
 _TIME_NOUNS = (r"week|weekend|month|year|morning|afternoon|evening|night|time|day|spring|summer|fall|autumn|"
                r"winter|season|decade|century|quarter|term|session")
+# A sentence that opens with a connective ("However, the talks were broken off", "Otherwise, France
+# would…") continues the one before it just as a pronoun does.
+_CONNECTIVES = (r"however|otherwise|instead|nevertheless|nonetheless|therefore|thus|hence|still|yet|but|"
+                r"as a result|in response|in turn|by contrast|even so|afterwards?|in addition|moreover|"
+                r"at the same time|despite this|because of this|for this reason")
 _ANAPHORIC_OPENING = re.compile(
-    r"^[“\"‘']?(?:(?:he|she|it|they|such|his|her|its|their|him|them)\b|"
+    rf"^[“\"‘']?(?:(?:he|she|it|they|such|his|her|its|their|him|them)\b|(?:{_CONNECTIVES})\b|"
     rf"(?:this|that|these|those)\b(?!\s+(?:{_TIME_NOUNS})s?\b))",
     re.IGNORECASE,
 )

@@ -1,6 +1,7 @@
 """Alternative names for a question's terms: countries ↔ capitals ↔ demonyms, metonyms, synonyms.
 
-Country names, capitals, demonyms and alternate spellings come from the countryinfo package; seats
+Country names, capitals, demonyms and alternate spellings come from the countryinfo package, everyday
+short names it lacks ("UK", "Britain", "America") from `data/aliases.json`; seats
 of power ("the Kremlin", "the White House") and general news-verb synonyms come from the two JSON
 tables in `retrieval/data/`. Nothing here is tuned to particular articles.
 """
@@ -49,6 +50,8 @@ def _country_groups() -> list[list[str]]:
             names += [capital, capital.replace(" D.C.", "")]
         # Two- and three-letter codes ("US", "IN") collide with ordinary words; keep real names only.
         names += [alt for alt in info.get("altSpellings") or [] if len(alt) > 3 and alt.isascii()]
+        extra = _short_names().get(info.get("name") or "", {})
+        names += extra.get("names", []) + extra.get("people", [])
         group = [n for n in names if n]
         population = int(info.get("population") or 0)
         for name in group:
@@ -60,6 +63,12 @@ def _country_groups() -> list[list[str]]:
 
 
 @lru_cache(maxsize=1)
+def _short_names() -> dict[str, dict[str, list[str]]]:
+    """Everyday names countryinfo lacks ("UK", "Britain", "America"), by countryinfo's country name."""
+    return _data("aliases.json")["countries"]
+
+
+@lru_cache(maxsize=1)
 def country_names() -> dict[str, tuple[Phrase, ...]]:
     """Every country's name and capital as stemmed phrases, keyed by their first term.
 
@@ -67,7 +76,7 @@ def country_names() -> dict[str, tuple[Phrase, ...]]:
     """
     by_first: dict[str, set[Phrase]] = {}
     for info in _countries():
-        for name in [info.get("name") or "", *_capitals(info)]:
+        for name in [info.get("name") or "", *_capitals(info), *_short_names().get(info.get("name") or "", {}).get("names", [])]:
             phrase = tuple(terms(name))
             if phrase:
                 by_first.setdefault(phrase[0], set()).add(phrase)

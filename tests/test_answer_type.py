@@ -68,3 +68,23 @@ def test_a_country_the_question_already_names_is_no_answer():
     question = "Which country besides Zimbabwe was covered?"
     assert not has_answer_type("Hunters in Zimbabwe were pleased.", "country", question)
     assert has_answer_type("Hunters in Zambia were pleased.", "country", question)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["The blast came at 1:28 a.m. local time.", "He met Kim over Easter weekend.",
+     "The trip came just days before the summit.", "Officials met early Tuesday morning.",
+     "Shortly after the vote, he resigned."],
+)
+def test_clock_and_relative_times_are_times(sentence):
+    assert has_answer_type(sentence, "time", "When did it happen?")
+
+
+def test_a_sentence_without_a_time_is_not_one():
+    assert not has_answer_type("The company said so in a statement.", "time", "When did it happen?")
+
+
+@pytest.mark.parametrize("question", ["What time did the blast happen?", "How many days before the summit did he go?",
+                                      "At what hour was the order given?"])
+def test_clock_and_interval_questions_ask_for_a_time(question):
+    assert "time" in expected_types(question)

@@ -442,3 +442,14 @@ def test_a_following_sentence_that_leans_on_the_quote_and_adds_question_terms_jo
     assert span_of("Did the French ministry deny the dialogue?").endswith("denied this a little later.")
     # Nothing in the next sentence is asked about: the quote stays one sentence.
     assert span_of("Did Shoigu and Lecornu discuss dialogue?").endswith("in the telephone conversation.")
+
+
+@pytest.mark.parametrize("sentence", ["However, the talks were broken off.", "Otherwise, France would act alone.",
+                                      "But the ministry denied it.", "Instead, they left."])
+def test_a_sentence_opening_with_a_connective_leans_on_the_one_before(sentence):
+    assert is_anaphoric(sentence)
+
+
+@pytest.mark.parametrize("sentence", ["Butler said the talks ended.", "Stillwater voted on Tuesday."])
+def test_a_name_that_starts_like_a_connective_does_not(sentence):
+    assert not is_anaphoric(sentence)
