@@ -1,6 +1,6 @@
 """Fit the answerability model on development questions: a small logistic regression in numpy.
 
-Each (question, outlet) pair gives the features of `answering.answer_features` and a label: does the
+Each (question, outlet) pair gives the features of `answerability.answer_features` and a label: does the
 gold say this outlet answers? The fitted weights, bias and threshold are printed as STORYBOT_*
 settings, so the result lives in configuration and can be refitted when the dev sets grow.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.answering import ANSWER_FEATURES
+from retrieval.answerability import ANSWER_FEATURES
 from retrieval.engine import Engine
 from evaluation.harness import EvalQuestion
 

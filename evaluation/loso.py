@@ -16,7 +16,8 @@ import numpy as np
 from evaluation.calibration import fit
 from evaluation.harness import EvalQuestion, PairFigures, quote_hits
 from index.errors import UsageError
-from retrieval.answering import answerability, compose_outlet
+from retrieval.answerability import answerability
+from retrieval.answering import compose_outlet
 from retrieval.engine import Engine
 
 

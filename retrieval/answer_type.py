@@ -95,6 +95,18 @@ _NARROW_SENTENCES: dict[AnswerType, re.Pattern[str]] = {
 }
 
 
+_PROVENANCE = re.compile(
+    r"\b(credit(s|ed)?|byline|sign-?off|wire (service|report|copy)|news agenc(y|ies)|photo(graph|grapher)?s?|"
+    r"pictures?|images?|captions?|copyright|who wrote|written by|authors?|"
+    r"agenc(y|ies)\b.*\b(report|article|story|piece)|(report|article|story|piece)\b.*\bagenc(y|ies))\b",
+    re.IGNORECASE,
+)
+
+def is_provenance_question(question: str) -> bool:
+    """Tell whether the question asks who produced the report or its pictures, not what it says."""
+    return bool(_PROVENANCE.search(question))
+
+
 def expected_types(question: str) -> tuple[AnswerType, ...]:
     """The kinds of answer a question asks for, broad then narrow, when its wording makes them plain."""
     q = question.strip()

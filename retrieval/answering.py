@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.answerability import answerability
 from retrieval.attribution import attribute
-from retrieval.answer_type import answer_type_matches, expected_types
+from retrieval.answer_type import answer_type_matches
 from retrieval.fusion import convex, max_normalize
 from retrieval.lexical import QuestionTerms, StoryLexicon
 from retrieval.models import OutletAnswer, Passage, Quote, Source
@@ -37,12 +38,6 @@ _DEMONSTRATIVE_PRONOUN = re.compile(
     r"firmly)\b))",
     re.IGNORECASE,
 )
-_PROVENANCE = re.compile(
-    r"\b(credit(s|ed)?|byline|sign-?off|wire (service|report|copy)|news agenc(y|ies)|photo(graph|grapher)?s?|"
-    r"pictures?|images?|captions?|copyright|who wrote|written by|authors?|"
-    r"agenc(y|ies)\b.*\b(report|article|story|piece)|(report|article|story|piece)\b.*\bagenc(y|ies))\b",
-    re.IGNORECASE,
-)
 _PHOTO = re.compile(r"\b(photo(graph|grapher)?s?|pictures?|images?|captions?)\b", re.IGNORECASE)
 MAX_QUOTE_CHARS = 700
 
@@ -62,11 +57,6 @@ def is_anaphoric(sentence: str) -> bool:
     text = sentence.strip()
     opening = bool(_ANAPHORIC_OPENING.match(text)) and not _EXPLETIVE_IT.match(text)
     return opening or bool(_DEMONSTRATIVE_PRONOUN.search(sentence))
-
-
-def is_provenance_question(question: str) -> bool:
-    """Tell whether the question asks who produced the report or its pictures, not what it says."""
-    return bool(_PROVENANCE.search(question))
 
 
 @dataclass
@@ -112,7 +102,7 @@ def rank_source(
     source, by ordinal.
     """
     bm25_normalized = max_normalize(bm25_story)  # over the whole story, so outlets are comparable
-    kinds = expected_types(question.text)
+    kinds = question.kinds
     candidates = []
     for k, (passage, cosine) in enumerate(zip(passages, dense.tolist())):
         if passage.kind == "furniture":
@@ -151,31 +141,6 @@ def _body_sentence(passages: list[Passage], j: int) -> Passage | None:
         return None
     passage = passages[j]
     return passage if passage.kind == "body" else None
-
-
-ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense", "predicate_coverage", "story_gap")
-
-
-def answer_features(candidates: list[Candidate], entity_coverage: float, story_best: float) -> list[float]:
-    """The evidence an answerability decision weighs, for one outlet's ranked candidates.
-
-    relevance: the best sentence's fused score; margin: how far it stands above the outlet's median
-    sentence; coverage: the share of the question's terms it holds; entity_coverage: the share of the
-    names the question mentions that occur anywhere in the article; dense: its cosine similarity;
-    predicate_coverage: the share of the question's other terms (what is asked about the names) it holds;
-    story_gap: how far it falls below the best sentence of any outlet in the story (0 for the best
-    outlet) — a detail that one outlet reports plainly and another only brushes shows up here.
-    """
-    best = candidates[0]
-    rest = [c.relevance for c in candidates[1:]] or [0.0]
-    return [best.relevance, best.relevance - float(np.median(rest)), best.coverage, entity_coverage, best.dense,
-            best.predicate, best.relevance - story_best]
-
-
-def answerability(features: list[float], calibration: Calibration) -> float:
-    """Probability that the outlet answers the question: a logistic model fitted on the dev sets."""
-    z = calibration.bias + sum(w * x for w, x in zip(calibration.weights, features, strict=True))
-    return float(1.0 / (1.0 + np.exp(-z)))
 
 
 def credit_quotes(source: Source, passages: list[Passage], question: str) -> list[Quote]:

@@ -12,15 +12,8 @@ from index.embedding import Embedder, make_embedder
 from index.library import Library, StoryPassages, open_library
 from index.models import Source, SourceSummary, StorySummary
 from retrieval import expansion
-from retrieval.answering import (
-    Calibration,
-    Candidate,
-    answer_features,
-    compose_outlet,
-    credit_quotes,
-    is_provenance_question,
-    rank_source,
-)
+from retrieval.answerability import answer_features
+from retrieval.answering import Calibration, Candidate, compose_outlet, credit_quotes, rank_source
 from retrieval.comparison import Comparison, compare_story, differing_values
 from retrieval.lexical import StoryLexicon
 from retrieval.models import Answer, OutletAnswer, Quote
@@ -127,7 +120,6 @@ class Engine:
         vector = self.embedder.embed([question])[0]
         terms = lexicon.analyse(question, expand="expansion" not in self.settings.disable)
         bm25 = lexicon.bm25(terms.query)
-        provenance = is_provenance_question(question)
         found = []
         for source in view.story.sources:
             passages = view.of_source.get(source.source_id, [])
@@ -138,7 +130,7 @@ class Engine:
                                                 len(passages))
             by_key = dict(zip(keys.tolist(), scores.tolist()))
             dense = np.asarray([by_key.get(p.pid, 0.0) for p in passages], dtype=np.float64)
-            credits = credit_quotes(source, passages, question) if provenance else []
+            credits = credit_quotes(source, passages, question) if terms.provenance else []
             ranked = rank_source(passages, dense, lexicon, terms, bm25, self.calibration)
             entity_coverage = lexicon.entity_coverage(terms, [lexicon.position[p.pid] for p in passages])
             found.append(OutletEvidence(source, ranked, entity_coverage, credits))

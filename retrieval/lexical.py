@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from retrieval.answer_type import AnswerType, expected_types, is_provenance_question
 from retrieval.expansion import Phrase, alternatives, capitalised_words, longest_phrases
 from retrieval.models import Passage
 from retrieval.text_terms import QUESTION_WORDS, stem, terms
@@ -30,15 +31,19 @@ class TermGroup:
 
 @dataclass
 class QuestionTerms:
-    """A question's content as weighted term groups, plus the flat query for BM25."""
+    """A question analysed once: weighted term groups, the flat query for BM25, the kinds of answer it
+    asks for (a person, a time, a number…) and whether it asks who made the report rather than what it says."""
 
     groups: list[TermGroup]
     query: list[str] = field(default_factory=list)
     text: str = ""
+    kinds: tuple[AnswerType, ...] = ()
+    provenance: bool = False
 
     def without_names(self) -> QuestionTerms:
         """The groups that are not names: what the question asks about them."""
-        return QuestionTerms(groups=[g for g in self.groups if not g.entity], query=self.query, text=self.text)
+        return QuestionTerms(groups=[g for g in self.groups if not g.entity], query=self.query, text=self.text,
+                             kinds=self.kinds, provenance=self.provenance)
 
 
 def _contains(sequence: list[str], phrase: Phrase) -> bool:
@@ -113,7 +118,8 @@ class StoryLexicon:
             entity = any(t in names for t in phrase)
             groups.append(TermGroup(phrase, options, weight, entity))
         query = sorted({t for g in groups for option in g.options for t in option})
-        return QuestionTerms(groups=groups, query=query, text=question)
+        return QuestionTerms(groups=groups, query=query, text=question, kinds=expected_types(question),
+                             provenance=is_provenance_question(question))
 
     def bm25(self, query: list[str]) -> np.ndarray:
         """BM25 score of every story passage, in story order."""

@@ -7,18 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from retrieval.answering import (
-    ANSWER_FEATURES,
-    Calibration,
-    Candidate,
-    answer_features,
-    answerability,
-    compose_outlet,
-    credit_quotes,
-    is_anaphoric,
-    is_provenance_question,
-    rank_source,
-)
+from retrieval.answer_type import is_provenance_question
+from retrieval.answerability import ANSWER_FEATURES, answer_features, answerability
+from retrieval.answering import Calibration, Candidate, compose_outlet, credit_quotes, is_anaphoric, rank_source
 from index.embedding import FakeEmbedder
 from retrieval.engine import Engine
 from retrieval.lexical import StoryLexicon
