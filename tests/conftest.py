@@ -18,6 +18,7 @@ SEEDS = PROJECT_ROOT / "seeds"
 SHARED = PROJECT_ROOT.parent / "shared"
 BASIL = SHARED / "corpora" / "basil"
 DEV_QUESTIONS = SHARED / "eval" / "dev_questions.jsonl"
+NEWSWCL50 = SHARED / "corpora" / "newswcl50"
 DENIAL_SENTENCE = "The French Ministry of Defense denied this a little later."
 
 # One ONNX export of the model serves the whole session (and the CLI subprocesses), whatever home a test uses.
@@ -32,6 +33,9 @@ hypothesis.settings.load_profile("ci")
 
 needs_basil = pytest.mark.skipif(
     not BASIL.is_dir(), reason=f"the BASIL corpus is not at {BASIL} (it ships only beside CI's clone, in ../shared)"
+)
+needs_newswcl50 = pytest.mark.skipif(
+    not NEWSWCL50.is_dir(), reason=f"the five-outlet corpus is not at {NEWSWCL50} (it ships only beside CI's clone, in ../shared)"
 )
 needs_dev_questions = pytest.mark.skipif(
     not DEV_QUESTIONS.is_file(), reason=f"the dev questions are not at {DEV_QUESTIONS} (../shared is absent)"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from evaluation.harness import load_questions, normalize
-from tests.conftest import BASIL, DEV_QUESTIONS, SEEDS, needs_basil, needs_dev_questions, read_folder
+from index.models import Source
+from index.sentences import split_passages
+from tests.conftest import (BASIL, DEV_QUESTIONS, NEWSWCL50, SEEDS, needs_basil, needs_dev_questions, needs_newswcl50,
+                            read_folder)
 
 BASIL_DEV = Path(__file__).parent / "data" / "basil_dev_questions.jsonl"
 SEED_DEV = Path(__file__).parent / "data" / "seed_dev_questions.jsonl"
@@ -81,3 +85,36 @@ def test_our_seed_set_lists_both_seeds_and_has_answers_and_abstentions():
     assert all(set(q.gold) == sources for q in questions)
     pairs = [phrases for q in questions for phrases in q.gold.values()]
     assert any(p is None for p in pairs) and any(p for p in pairs)
+
+
+# --- the five-outlet dev stories (newswcl50) -----------------------------------------------------
+
+FIVE_DEV = Path(__file__).parent / "data" / "newswcl50_dev_questions.jsonl"
+
+
+def test_five_outlet_dev_set_size_and_mix():
+    questions = load_questions(FIVE_DEV)
+    assert len(questions) >= 150
+    per_story = Counter(q.story for q in questions)
+    assert len(per_story) == 7 and min(per_story.values()) >= 15, per_story
+    assert len({(q.story, q.q) for q in questions}) == len(questions), "a question is repeated"
+    pairs = [phrases for q in questions for phrases in q.gold.values()]
+    assert sum(p is None for p in pairs) / len(pairs) >= 0.40
+    answering = Counter(sum(p is not None for p in q.gold.values()) for q in questions)
+    assert answering[0] >= 7 and answering[1] >= 7, answering  # questions no outlet answers, and only one
+
+
+@needs_newswcl50
+def test_every_five_outlet_gold_phrase_lies_in_one_sentence_of_its_article():
+    drafts = read_folder(NEWSWCL50)
+    sentences = {sid: [normalize(p.text) for p in split_passages(Source(source_id=sid, story_id=d.story_id,
+                                                                          outlet="o", title=d.title, text=d.text))]
+                 for sid, d in drafts.items()}
+    outside = []
+    for question in load_questions(FIVE_DEV):
+        assert sorted(question.gold) == sorted(sid for sid, d in drafts.items() if d.story_id == question.story), question.q
+        for source_id, phrases in question.gold.items():
+            for phrase in phrases or []:
+                if not any(normalize(phrase) in sentence for sentence in sentences[source_id]):
+                    outside.append((question.q, source_id, phrase))
+    assert not outside
