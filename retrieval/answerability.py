@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from retrieval.answering import Calibration, Candidate
 
 
-ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense", "predicate_coverage", "story_gap")
+ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense", "predicate_coverage", "story_gap",
+                   "reader")
 
 
 def answer_features(candidates: list[Candidate], entity_coverage: float, story_best: float) -> list[float]:
@@ -24,12 +25,14 @@ def answer_features(candidates: list[Candidate], entity_coverage: float, story_b
     names the question mentions that occur anywhere in the article; dense: its cosine similarity;
     predicate_coverage: the share of the question's other terms (what is asked about the names) it holds;
     story_gap: how far it falls below the best sentence of any outlet in the story (0 for the best
-    outlet) — a detail that one outlet reports plainly and another only brushes shows up here.
+    outlet) — a detail that one outlet reports plainly and another only brushes shows up here;
+    reader: the trained reader's probability that the best quote states what was asked — a judgement of
+    this outlet's own words, whatever the other outlets say (0 when the reader is off).
     """
     best = candidates[0]
     rest = [c.relevance for c in candidates[1:]] or [0.0]
     return [best.relevance, best.relevance - float(np.median(rest)), best.coverage, entity_coverage, best.dense,
-            best.predicate, best.relevance - story_best]
+            best.predicate, best.relevance - story_best, best.reader]
 
 
 def answerability(features: list[float], calibration: Calibration) -> float:

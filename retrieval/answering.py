@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -52,6 +53,7 @@ _EXPLETIVE_IT = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def is_anaphoric(sentence: str) -> bool:
     """Tell whether a sentence depends on the one before it to be understood."""
     text = sentence.strip()
@@ -72,6 +74,7 @@ class Candidate:
     relevance: float
     span: tuple[int, int]  # offsets of the quote: the sentence, joined by its antecedent or by a sentence leaning on it
     sentence: tuple[int, int] | None = None  # offsets of the ranked sentence itself (its speaker comes first)
+    reader: float = 0.0  # the reader's probability that the quote states what was asked (0 when not read)
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Calibration:
     threshold: float
     second_ratio: float
     antecedents: bool = True  # quote the sentence before an anaphoric one
+    reader_weight: float = 0.0  # how much the reader's probability adds to a read candidate's relevance
 
 
 def rank_source(
@@ -133,6 +137,20 @@ def rank_source(
                                     (passage.start, passage.end)))
     candidates.sort(key=lambda c: -c.relevance)
     return candidates
+
+
+def rerank(candidates: list[Candidate], probabilities: list[float], weight: float) -> list[Candidate]:
+    """Add the reader's weighted probability to the first candidates' relevance and re-sort those.
+
+    Only the candidates the reader read (the first `len(probabilities)`) move; the rest keep their
+    places behind them, so a sentence the reader never saw cannot overtake one it judged.
+    """
+    read = candidates[: len(probabilities)]
+    for candidate, probability in zip(read, probabilities):
+        candidate.reader = float(probability)
+        candidate.relevance += weight * float(probability)
+    read.sort(key=lambda c: -c.relevance)
+    return read + candidates[len(read):]
 
 
 def _body_sentence(passages: list[Passage], j: int) -> Passage | None:

@@ -13,7 +13,7 @@ from index.library import Library, StoryPassages, open_library
 from index.models import Source, SourceSummary, StorySummary
 from retrieval import expansion
 from retrieval.answerability import answer_features
-from retrieval.answering import Calibration, Candidate, compose_outlet, credit_quotes, rank_source
+from retrieval.answering import Calibration, Candidate, compose_outlet, credit_quotes, rank_source, rerank
 from retrieval.comparison import Comparison, compare_story, differing_values
 from retrieval.lexical import StoryLexicon
 from retrieval.models import Answer, OutletAnswer, Quote
@@ -61,6 +61,8 @@ class Engine:
             self.library.sync()
             if hasattr(self.embedder, "warm_up"):
                 self.embedder.warm_up()
+            if self.reader is not None:
+                self.reader.warm_up()
             expansion.warm_up()
             self._loaded = True
         return self.library
@@ -81,7 +83,17 @@ class Engine:
             threshold=0.0 if "answerability" in off else s.answer_threshold,
             second_ratio=s.second_quote_ratio,
             antecedents="antecedent" not in off,
+            reader_weight=s.reader_weight,
         )
+
+    @cached_property
+    def reader(self):
+        """The trained reader, or None when it is switched off (`STORYBOT_READER=false`, `--disable reader`)."""
+        if not self.settings.reader or "reader" in self.settings.disable:
+            return None
+        from retrieval.reader import Reader
+
+        return Reader(self.settings.export_root())
 
     def story_id(self, story_id: str | None = None) -> str:
         return self.library.story_id(story_id or self.settings.story)
@@ -134,11 +146,25 @@ class Engine:
             ranked = rank_source(passages, dense, lexicon, terms, bm25, self.calibration)
             entity_coverage = lexicon.entity_coverage(terms, [lexicon.position[p.pid] for p in passages])
             found.append(OutletEvidence(source, ranked, entity_coverage, credits))
+        if self.reader is not None:
+            self._read(question, found)
         story_best = max((f.ranked[0].relevance for f in found if f.ranked), default=0.0)
         for item in found:
             if item.ranked:
                 item.features = answer_features(item.ranked, item.entity_coverage, story_best)
         return found
+
+    def _read(self, question: str, found: list[OutletEvidence]) -> None:
+        """Let the reader read every outlet's best quotes in one batch, and re-rank them by what it says."""
+        depth = self.settings.reader_depth
+        texts = [item.source.text[c.span[0] : c.span[1]] for item in found for c in item.ranked[:depth]]
+        if not texts:
+            return
+        probabilities = self.reader.score(question, texts).tolist()
+        for item in found:
+            read = len(item.ranked[:depth])
+            item.ranked = rerank(item.ranked, probabilities[:read], self.calibration.reader_weight)
+            del probabilities[:read]
 
     def compare(self, story_id: str | None = None, topic: str | None = None) -> Comparison:
         """The story's content aligned across outlets: shared, only-in-one, and conflicting groups."""

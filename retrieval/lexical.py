@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -39,11 +40,20 @@ class QuestionTerms:
     text: str = ""
     kinds: tuple[AnswerType, ...] = ()
     provenance: bool = False
+    # Which of the story's passages hold each group, (groups × passages), filled by the lexicon on first use.
+    hits: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def predicate(self) -> QuestionTerms:
+        """The groups that are not names: what the question asks about them."""
+        keep = [i for i, g in enumerate(self.groups) if not g.entity]
+        return QuestionTerms(groups=[self.groups[i] for i in keep], query=self.query, text=self.text,
+                             kinds=self.kinds, provenance=self.provenance,
+                             hits=None if self.hits is None else self.hits[keep])
 
     def without_names(self) -> QuestionTerms:
         """The groups that are not names: what the question asks about them."""
-        return QuestionTerms(groups=[g for g in self.groups if not g.entity], query=self.query, text=self.text,
-                             kinds=self.kinds, provenance=self.provenance)
+        return self.predicate
 
 
 def _contains(sequence: list[str], phrase: Phrase) -> bool:
@@ -94,14 +104,19 @@ class StoryLexicon:
         self.term_sets = [set(seq) for seq in self.sequences]
         self.bm25_index = BM25([seq or ["\0"] for seq in self.sequences])
         self.size = len(passages)
+        self._df: dict[Phrase, int] = {}
+
+    def df(self, phrase: Phrase) -> int:
+        """How many of the story's passages hold the phrase (remembered: a story's text does not change)."""
+        if phrase not in self._df:
+            first = self.bm25_index.postings.get(phrase[0])
+            docs = first[0].tolist() if first is not None else []
+            self._df[phrase] = sum(1 for d in docs if _contains(self.sequences[d], phrase))
+        return self._df[phrase]
 
     def idf(self, group_options: frozenset[Phrase]) -> float:
         """Smoothed inverse document frequency of whichever option is rarest in the story."""
-        best = 0.0
-        for option in group_options:
-            df = sum(1 for seq in self.sequences if _contains(seq, option))
-            best = max(best, math.log((self.size + 1) / (df + 0.5)))
-        return best
+        return max((math.log((self.size + 1) / (self.df(option) + 0.5)) for option in group_options), default=0.0)
 
     def analyse(self, question: str, expand: bool = True) -> QuestionTerms:
         """Split a question into weighted term groups; question words ('say', 'report') weigh little.
@@ -127,11 +142,33 @@ class StoryLexicon:
             return np.zeros(self.size)
         return self.bm25_index.scores(query)
 
+    def hits(self, question: QuestionTerms) -> np.ndarray:
+        """Which passages hold each of the question's groups (any of its options), as (groups × passages)."""
+        if question.hits is None:
+            hits = np.zeros((len(question.groups), self.size), dtype=bool)
+            for i, group in enumerate(question.groups):
+                for option in group.options:
+                    posting = self.bm25_index.postings.get(option[0])
+                    if posting is None:
+                        continue
+                    if len(option) == 1:
+                        hits[i, posting[0]] = True
+                        continue
+                    for doc in posting[0].tolist():
+                        if not hits[i, doc] and _contains(self.sequences[doc], option):
+                            hits[i, doc] = True
+            question.hits = hits
+        return question.hits
+
     def coverage(self, question: QuestionTerms, positions: list[int]) -> float:
         """Weighted share of the question's groups found in these passages (story positions)."""
         total = sum(g.weight for g in question.groups)
         if total == 0:
             return 0.0
+        if len(positions) == 1:
+            held = self.hits(question)[:, positions[0]]
+            return float(sum(g.weight for g, h in zip(question.groups, held.tolist()) if h)) / total
+        # Several passages read together: a phrase may run from one into the next, so look at their words.
         present = set().union(*(self.term_sets[pos] for pos in positions))
         sequence: list[str] | None = None
 

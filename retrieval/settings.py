@@ -45,11 +45,15 @@ class Settings(BaseSettings):
     headline_penalty: float = Field(0.15, ge=0, description="Taken off a headline's relevance: it summarises, seldom reports.")
     # Answerability: a logistic model over (relevance, margin, coverage, entity coverage, dense, predicate
     # coverage, story gap), fitted by `storybot calibrate` on the dev sets; an outlet is covered when it clears the threshold.
-    answer_weights: tuple[float, float, float, float, float, float, float] = (-0.0713, 2.5072, 1.2288, 1.6473, 3.3249, 0.2348, 2.8955)
+    answer_weights: tuple[float, float, float, float, float, float, float, float] = (-0.0713, 2.5072, 1.2288, 1.6473, 3.3249, 0.2348, 2.8955, 0.0)
     answer_bias: float = -3.5732
     answer_threshold: float = Field(0.60, ge=0, le=1)
+    # The reader (a cross-encoder trained here) reads the question with each outlet's best sentences.
+    reader: bool = Field(False, description="Re-rank each outlet's best sentences with the trained reader.")
+    reader_depth: int = Field(8, ge=1, le=50, description="How many of each outlet's best sentences the reader reads.")
+    reader_weight: float = Field(0.5, ge=0, description="How much the reader's probability adds to a sentence's relevance.")
     # Mechanisms switched off, for measuring what each buys (`storybot eval --disable expansion`).
-    disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability"]] = frozenset()
+    disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability", "reader"]] = frozenset()
     second_quote_ratio: float = Field(0.7, ge=0, le=1, description="A second quote must score this share of the first.")
 
     def export_root(self) -> Path | None:
