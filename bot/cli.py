@@ -237,7 +237,8 @@ def eval_(questions: Annotated[Path, typer.Argument(help="JSONL questions with g
           corpus: CorpusOpt = None, json_: JsonOpt = False,
           baseline: Annotated[Optional[str], typer.Option(help="Also run a baseline side by side: naive.")] = None,
           disable: Annotated[Optional[list[str]], typer.Option(
-              help="Switch a mechanism off to measure it: expansion, antecedent, answer_type, lexical, answerability.")] = None,
+              help="Switch a mechanism off to measure it: expansion, antecedent, answer_type, lexical, answerability, "
+                   "reader.")] = None,
           ) -> None:
     """Measure evidence recall, abstain accuracy and latency on a question file."""
     from evaluation import harness as evaluation
@@ -269,6 +270,9 @@ def eval_(questions: Annotated[Path, typer.Argument(help="JSONL questions with g
 @app.command()
 def calibrate(sets: Annotated[list[str], typer.Argument(help="QUESTIONS.jsonl[@CORPUS] pairs (corpus default: the library).")],
               loso: Annotated[bool, typer.Option("--loso", help="Also report leave-one-story-out figures.")] = False,
+              disable: Annotated[Optional[list[str]], typer.Option(
+                  help="Switch a ranking mechanism off (expansion, antecedent, answer_type, lexical, reader) to "
+                       "measure what it buys when each story is held out.")] = None,
               json_: JsonOpt = False) -> None:
     """Fit the answerability model on dev question sets; print the STORYBOT_* settings to keep."""
     import numpy as np
@@ -280,7 +284,7 @@ def calibrate(sets: Annotated[list[str], typer.Argument(help="QUESTIONS.jsonl[@C
     engine = None
     for item in sets:
         path, _, corpus = item.partition("@")
-        engine = _engine(_settings(Path(corpus) if corpus else None))
+        engine = _engine(_settings(Path(corpus) if corpus else None, disable=frozenset(disable) if disable else None))
         pairs += folds.collect(Path(path).name, engine, evaluation.load_questions(Path(path)))
     usable = [p for p in pairs if p.features]
     fitted = calibration.fit(np.asarray([p.features for p in usable]), np.asarray([p.answers for p in usable], dtype=float))
