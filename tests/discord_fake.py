@@ -23,6 +23,15 @@ It plays Discord's side strictly, so a test fails where Discord would refuse:
   and their times kept; member requests get a chunk; frames are zlib-stream compressed when asked.
 - Mentions: every message the bot sends records who it would ping (`Sent.pings`), by Discord's
   allowed_mentions rules; a bot must never ping anyone here.
+- Components: at most 5 action rows of at most 5 buttons; a button has a style 1-5, a label (≤ 80) or an
+  emoji, a custom id of 1-100 characters unique in its message (a link button a URL instead). `click`
+  sends a component interaction (type 3) for a button the message really shows and that is enabled; it
+  may be answered with a message (4), a deferral (5, 6) or an update of the message (7).
+- Threads: a thread started from a message (`POST /channels/{c}/messages/{m}/threads`) takes the message's
+  id, is announced with THREAD_CREATE, accepts messages, and only one thread per message (160004).
+- Faults: `fail_next` makes the next matching request get Discord's 429 (with `retry_after`, the
+  rate-limit headers and `Via`, as discord.py expects before it retries) or a 403 50013 Missing
+  Permissions. They are kept in `faults_served`, not in `rejections` (they are not the bot's fault).
 """
 
 from __future__ import annotations
@@ -107,16 +116,31 @@ class Sent:
 
 
 @dataclass
+class Fault:
+    """A response the fake gives to the next `times` requests matching method and path, instead of serving them."""
+
+    method: str
+    path: str  # a regular expression over the path after /api/v10
+    status: int
+    code: int
+    message: str
+    retry_after: float = 0.0
+    times: int = 1
+
+
+@dataclass
 class FakeInteraction:
     """One INTERACTION_CREATE and everything the bot did about it."""
 
     id: int
     token: str
-    kind: int  # 2 application command, 4 autocomplete
-    name: str
+    kind: int  # 2 application command, 3 component, 4 autocomplete
+    name: str  # the command's name, or the clicked button's custom id
     user: dict
     channel_id: int
     created: float
+    message_id: int | None = None  # the message whose button was clicked
+    updated: dict | None = None  # the message as a type-7 response left it
     acked: float | None = None
     ack_type: int | None = None
     original: dict | None = None
@@ -141,7 +165,7 @@ class FakeInteraction:
 
     @property
     def answered(self) -> bool:
-        return self.choices is not None or bool(self.replies)
+        return self.choices is not None or bool(self.replies) or self.updated is not None
 
 
 def message_problems(payload: dict, *, interaction: bool = False) -> list[str]:
@@ -162,9 +186,49 @@ def message_problems(payload: dict, *, interaction: bool = False) -> list[str]:
     if total > 6000:
         problems.append("embeds: Embed size exceeds maximum size of 6000")
     problems += _allowed_mentions_problems(payload.get("allowed_mentions"))
+    problems += component_problems(payload.get("components"))
     allowed_flags = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | (EPHEMERAL if interaction else 0)
     if (payload.get("flags") or 0) & ~allowed_flags:
         problems.append("flags: contains flags a bot cannot set here")
+    return problems
+
+
+def component_problems(rows: list | None) -> list[str]:
+    """What Discord says about a message's action rows of buttons (other component types are not used here)."""
+    if not rows:
+        return []
+    problems, seen = [], set()
+    if len(rows) > 5:
+        problems.append("components: Must be 5 or fewer in length.")
+    for i, row in enumerate(rows):
+        where = f"components.{i}"
+        if row.get("type") != 1:
+            problems.append(f"{where}.type: top-level components must be action rows (type 1)")
+            continue
+        items = row.get("components") or []
+        if not 1 <= len(items) <= 5:
+            problems.append(f"{where}.components: Must be between 1 and 5 in length.")
+        for j, item in enumerate(items):
+            spot = f"{where}.components.{j}"
+            if item.get("type") != 2:
+                problems.append(f"{spot}.type: only buttons (type 2) are expected here")
+                continue
+            style, custom_id, label = item.get("style"), item.get("custom_id"), item.get("label")
+            if style not in (1, 2, 3, 4, 5):
+                problems.append(f"{spot}.style: Value must be one of (1, 2, 3, 4, 5).")
+            if label is not None and len(label) > 80:
+                problems.append(f"{spot}.label: Must be 80 or fewer in length.")
+            if not label and not item.get("emoji"):
+                problems.append(f"{spot}: a button needs a label or an emoji")
+            if style == 5:
+                if custom_id is not None or not re.fullmatch(r"https?://\S+", item.get("url") or ""):
+                    problems.append(f"{spot}: a link button has a url and no custom_id")
+            elif not isinstance(custom_id, str) or not 1 <= len(custom_id) <= 100:
+                problems.append(f"{spot}.custom_id: Must be between 1 and 100 in length.")
+            elif custom_id in seen:
+                problems.append(f"{spot}.custom_id: Component custom id cannot be duplicated")
+            else:
+                seen.add(custom_id)
     return problems
 
 
@@ -257,8 +321,13 @@ class FakeDiscord:
         self.guild_id = self.snowflake()
         self.channel_id = self.snowflake()
         self.other_channel_id = self.snowflake()
-        self.channels = {self.channel_id: "questions", self.other_channel_id: "off-topic"}
+        self.third_channel_id = self.snowflake()
+        self.channels = {self.channel_id: "questions", self.other_channel_id: "off-topic",
+                         self.third_channel_id: "elections"}
+        self.threads: dict[int, dict] = {}  # thread id -> {"parent_id", "owner_id", "name"}
         self.role_id = self.snowflake()
+        self.faults: list[Fault] = []
+        self.faults_served: list[tuple[str, str, int, int]] = []
 
         self.messages: dict[int, dict] = {}
         self.sent: list[Sent] = []
@@ -294,6 +363,7 @@ class FakeDiscord:
             ("PUT", "/applications/{app}/guilds/{guild}/commands", self._put_commands),
             ("GET", "/applications/{app}/guilds/{guild}/commands", self._get_commands),
             ("POST", "/channels/{channel}/messages", self._post_channel_message),
+            ("POST", "/channels/{channel}/messages/{message}/threads", self._start_thread),
             ("POST", "/channels/{channel}/typing", self._typing),
             ("POST", "/interactions/{interaction}/{token}/callback", self._callback),
             ("GET", "/webhooks/{app}/{token}/messages/@original", self._get_original),
@@ -367,6 +437,46 @@ class FakeDiscord:
         self.messages[int(message["id"])] = message
         await self.dispatch("MESSAGE_CREATE", {**message, "member": self._member(author, with_user=False)})
         return message
+
+    async def click(self, message: dict, custom_id: str, *, user: dict | None = None,
+                    permissions: int | None = None) -> FakeInteraction:
+        """A user clicks a button on a message: only a button the message shows, and only when it is enabled."""
+        current = self.messages.get(int(message["id"]), message)
+        buttons = {b.get("custom_id"): b for row in current.get("components") or [] for b in row["components"]}
+        if custom_id not in buttons:
+            raise ValueError(f"the message shows no button {custom_id!r}; Discord's client could not click it")
+        if buttons[custom_id].get("disabled"):
+            raise ValueError(f"the button {custom_id!r} is disabled; Discord's client would not send the click")
+        user = user or self.new_user()
+        channel_id = int(current["channel_id"])
+        interaction = FakeInteraction(id=self.snowflake(), token=f"aW50ZXJhY3Rpb24.{secrets.token_urlsafe(48)}",
+                                      kind=3, name=custom_id, user=user, channel_id=channel_id, created=0.0,
+                                      message_id=int(current["id"]))
+        payload = {
+            "id": str(interaction.id), "application_id": str(self.application_id), "type": 3,
+            "token": interaction.token, "version": 1, "message": current,
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "guild_id": str(self.guild_id), "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "channel_id": str(channel_id), "channel": self._channel(channel_id),
+            "member": {**self._member(user), "permissions": str(permissions if permissions is not None
+                                                                 else (1 << 10) | (1 << 11) | (1 << 31))},
+            "app_permissions": str((1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 35) | (1 << 38)),
+            "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        self.interactions[interaction.id] = interaction
+        interaction.created = time.monotonic()
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    def thread_on(self, message: dict) -> int | None:
+        """The id of the thread started from this message, if any."""
+        return int(message["id"]) if int(message["id"]) in self.threads else None
+
+    def in_channel(self, channel_id: int) -> list[Sent]:
+        """What the bot sent in a channel or thread, oldest first."""
+        return [s for s in self.sent if int(s.message["channel_id"]) == channel_id]
 
     async def invoke(self, name: str, options: dict[str, Any] | None = None, *, user: dict | None = None,
                      channel_id: int | None = None, focused: str | None = None, subcommand: str | None = None,
@@ -531,6 +641,10 @@ class FakeDiscord:
 
     @web.middleware
     async def _errors(self, request: web.Request, handler: Callable) -> web.StreamResponse:
+        fault = self._fault_for(request)
+        if fault is not None:
+            await self._notify()
+            return fault
         try:
             return await handler(request)
         except DiscordError as error:
@@ -545,6 +659,36 @@ class FakeDiscord:
         except web.HTTPException as error:  # aiohttp's own: unknown route, bad method
             self.rejections.append(Rejection(request.method, request.path, error.status, 0, error.reason))
             return _json({"message": f"{error.status}: {error.reason}", "code": 0}, status=error.status)
+
+    def fail_next(self, method: str, path: str, *, status: int = 429, code: int | None = None,
+                  retry_after: float = 0.5, times: int = 1) -> Fault:
+        """Answer the next `times` requests matching (method, path regex) with a 429 or a refusal such as 50013."""
+        if status == 429:
+            fault = Fault(method, path, 429, 0, "You are being rate limited.", retry_after, times)
+        elif code == 50013:
+            fault = Fault(method, path, 403, 50013, "Missing Permissions", times=times)
+        else:
+            fault = Fault(method, path, status, code or 0, "Injected failure", times=times)
+        self.faults.append(fault)
+        return fault
+
+    def _fault_for(self, request: web.Request) -> web.Response | None:
+        path = request.path.removeprefix(API_PATH)
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == request.method and re.fullmatch(fault.path, path):
+                fault.times -= 1
+                self.faults_served.append((request.method, path, fault.status, fault.code))
+                if fault.status != 429:
+                    return _json({"message": fault.message, "code": fault.code}, status=fault.status)
+                body = {"message": fault.message, "retry_after": fault.retry_after, "global": False, "code": 0}
+                headers = {"Retry-After": str(max(1, round(fault.retry_after))), "X-RateLimit-Limit": "5",
+                           "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": str(fault.retry_after),
+                           "X-RateLimit-Bucket": "loopback-" + fault.method.lower(), "X-RateLimit-Scope": "user",
+                           "Via": "1.1 google"}
+                response = _json(body, status=429)
+                response.headers.update(headers)
+                return response
+        return None
 
     def _authorize(self, request: web.Request) -> None:
         if request.headers.get("Authorization") != f"Bot {self.token}":
@@ -610,7 +754,7 @@ class FakeDiscord:
     async def _post_channel_message(self, request: web.Request) -> web.Response:
         self._authorize(request)
         channel_id = int(request.match_info["channel"])
-        if channel_id not in self.channels:
+        if channel_id not in self.channels and channel_id not in self.threads:
             raise DiscordError(404, 10003, "Unknown Channel")
         payload = await self._message_payload(request)
         reference = payload.get("message_reference")
@@ -621,11 +765,39 @@ class FakeDiscord:
                 raise DiscordError(400, 50035, "Invalid Form Body",
                                    {"message_reference": "Unknown message"})
         message = self._message(channel_id, self.bot_user, payload.get("content") or "", embeds=payload.get("embeds"),
-                                flags=payload.get("flags") or 0, reply_to=replied)
+                                flags=payload.get("flags") or 0, reply_to=replied, components=payload.get("components"))
         replied_author = replied["author"]["id"] if replied else None
         await self._record("channel", message, payload, replied_author)
         await self.dispatch("MESSAGE_CREATE", {**message, "member": self._member(self.bot_user, with_user=False)})
         return _json(message)
+
+    async def _start_thread(self, request: web.Request) -> web.Response:
+        self._authorize(request)
+        channel_id, message_id = int(request.match_info["channel"]), int(request.match_info["message"])
+        if channel_id not in self.channels:
+            raise DiscordError(404, 10003, "Unknown Channel")  # threads have no threads; unknown channels neither
+        message = self.messages.get(message_id)
+        if message is None or int(message["channel_id"]) != channel_id:
+            raise DiscordError(404, 10008, "Unknown Message")
+        if message["flags"] & EPHEMERAL:
+            raise DiscordError(400, 50035, "Invalid Form Body", {"message_id": "ephemeral messages have no threads"})
+        if message_id in self.threads:
+            raise DiscordError(400, 160004, "A thread has already been created for this message")
+        body = await request.json()
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise DiscordError(400, 50035, "Invalid Form Body", {"name": "Must be between 1 and 100 in length."})
+        if body.get("auto_archive_duration", 1440) not in (60, 1440, 4320, 10080):
+            raise DiscordError(400, 50035, "Invalid Form Body", {"auto_archive_duration": "not a valid duration"})
+        # A thread started from a message takes that message's id.
+        self.threads[message_id] = {"parent_id": channel_id, "owner_id": self.bot_user["id"], "name": name,
+                                    "auto_archive_duration": body.get("auto_archive_duration", 1440)}
+        self.messages[message_id] = {**message, "flags": message["flags"] | (1 << 5),
+                                     "thread": self._channel(message_id)}
+        thread = self._channel(message_id)
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        await self._notify()
+        return _json(thread, status=201)
 
     async def _typing(self, request: web.Request) -> web.Response:
         self._authorize(request)
@@ -664,7 +836,7 @@ class FakeDiscord:
             raise DiscordError(404, 10062, "Unknown interaction")
         body = await request.json()
         kind, data = body.get("type"), body.get("data") or {}
-        valid = {2: (4, 5, 9), 4: (8,)}[interaction.kind]
+        valid = {2: (4, 5, 9), 3: (4, 5, 6, 7, 9), 4: (8,)}[interaction.kind]
         if kind not in valid:
             raise DiscordError(400, 50035, "Invalid Form Body", {"type": f"response type {kind} not valid here"})
         resource: dict | None = None
@@ -679,6 +851,19 @@ class FakeDiscord:
         elif kind == 5:
             flags = LOADING | ((data.get("flags") or 0) & EPHEMERAL)
             interaction.original = self._interaction_message(interaction, {}, flags)
+        elif kind == 7:
+            problems = message_problems(data, interaction=True)
+            if problems:
+                raise DiscordError(400, 50035, "Invalid Form Body", dict(enumerate(problems)))
+            clicked = self.messages[interaction.message_id or 0]
+            updated = {**clicked, "edited_timestamp": _now_iso()}
+            for key in ("content", "embeds", "components"):
+                if key in data:
+                    updated[key] = data[key] if data[key] is not None else ("" if key == "content" else [])
+            if not (updated["content"] or updated["embeds"]):
+                raise DiscordError(400, 50006, "Cannot send an empty message")
+            interaction.updated = updated
+            await self._record("update", updated, data)
         elif kind == 8:
             choices = data.get("choices")
             if not isinstance(choices, list) or len(choices) > 25 or any(
@@ -720,7 +905,7 @@ class FakeDiscord:
         original = interaction.original
         assert original is not None
         edited = {**original, "flags": original["flags"] & ~LOADING, "edited_timestamp": _now_iso()}
-        for key in ("content", "embeds"):
+        for key in ("content", "embeds", "components"):
             if key in payload:
                 edited[key] = payload[key] if payload[key] is not None else ("" if key == "content" else [])
         if not (edited["content"] or edited["embeds"]):
@@ -737,14 +922,14 @@ class FakeDiscord:
 
     async def _post_followup(self, request: web.Request) -> web.Response:
         interaction = self._by_token(request)
-        if interaction.acked is None or interaction.kind != 2:
+        if interaction.acked is None or interaction.kind not in (2, 3):
             raise DiscordError(404, 10015, "Unknown Webhook")
         payload = await self._message_payload(request, interaction=True)
         original = interaction.original
         if original is not None and not interaction.original_deleted and original["flags"] & LOADING:
             # Discord: the first follow-up after a defer becomes the deferred message, flags and all.
             message = {**original, "content": payload.get("content") or "", "embeds": payload.get("embeds") or [],
-                       "flags": original["flags"] & ~LOADING}
+                       "components": payload.get("components") or [], "flags": original["flags"] & ~LOADING}
             interaction.original = message
         else:
             message = self._interaction_message(interaction, payload, (payload.get("flags") or 0) & EPHEMERAL)
@@ -758,7 +943,7 @@ class FakeDiscord:
         for i, message in enumerate(interaction.followups):
             if int(message["id"]) == target:
                 payload = await self._message_payload(request, interaction=True, edit=True)
-                edited = {**message, **{k: payload[k] for k in ("content", "embeds") if k in payload}}
+                edited = {**message, **{k: payload[k] for k in ("content", "embeds", "components") if k in payload}}
                 interaction.followups[i] = edited
                 await self._record("edit_followup", edited, payload)
                 return _json(edited)
@@ -780,6 +965,13 @@ class FakeDiscord:
         return {"user": user, **member} if with_user else member
 
     def _channel(self, channel_id: int) -> dict:
+        if channel_id in self.threads:
+            thread = self.threads[channel_id]
+            return {"id": str(channel_id), "type": 11, "guild_id": str(self.guild_id), "name": thread["name"],
+                    "parent_id": str(thread["parent_id"]), "owner_id": thread["owner_id"], "last_message_id": None,
+                    "rate_limit_per_user": 0, "flags": 0, "message_count": 0, "member_count": 1,
+                    "thread_metadata": {"archived": False, "locked": False, "archive_timestamp": _now_iso(),
+                                        "auto_archive_duration": thread["auto_archive_duration"]}}
         return {"id": str(channel_id), "type": 0, "guild_id": str(self.guild_id), "name": self.channels[channel_id],
                 "position": list(self.channels).index(channel_id), "permission_overwrites": [], "nsfw": False,
                 "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "parent_id": None, "flags": 0}
@@ -794,7 +986,7 @@ class FakeDiscord:
             "unavailable": False, "member_count": 2, "large": False, "joined_at": _now_iso(), "features": [],
             "roles": [everyone, moderators], "emojis": [], "stickers": [], "channels": [self._channel(c)
                                                                                    for c in self.channels],
-            "threads": [], "members": [self._member(self.bot_user)], "presences": [], "voice_states": [],
+            "threads": [self._channel(t) for t in self.threads], "members": [self._member(self.bot_user)], "presences": [], "voice_states": [],
             "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
             "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
             "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US", "system_channel_id": None,
@@ -802,13 +994,13 @@ class FakeDiscord:
         }
 
     def _message(self, channel_id: int, author: dict, content: str, *, embeds: list | None = None, flags: int = 0,
-                 reply_to: dict | None = None) -> dict:
+                 reply_to: dict | None = None, components: list | None = None) -> dict:
         message = {
             "id": str(self.snowflake()), "channel_id": str(channel_id), "guild_id": str(self.guild_id),
             "author": author, "content": content, "timestamp": _now_iso(), "edited_timestamp": None, "tts": False,
             "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
             "embeds": embeds or [], "pinned": False, "type": 19 if reply_to else 0, "flags": flags,
-            "components": [],
+            "components": components or [],
         }
         if reply_to is not None:
             message["message_reference"] = {"type": 0, "message_id": reply_to["id"], "channel_id": str(channel_id),
@@ -818,7 +1010,7 @@ class FakeDiscord:
 
     def _interaction_message(self, interaction: FakeInteraction, data: dict, flags: int) -> dict:
         message = self._message(interaction.channel_id, self.bot_user, data.get("content") or "",
-                                embeds=data.get("embeds"), flags=flags)
+                                embeds=data.get("embeds"), flags=flags, components=data.get("components"))
         return {**message, "type": 20, "webhook_id": str(self.application_id),
                 "application_id": str(self.application_id)}
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import statistics
 import time
 
@@ -14,7 +15,7 @@ import discord
 import pytest
 
 from bot.discord_bot import SOMETHING_WENT_WRONG, DiscordUnreachable, StoryBot, serve
-from bot.discord_layout import answer_message, measure
+from bot.discord_layout import answer_message, measure, parse_custom_id
 from bot.discord_settings import ConfigError, DiscordSettings
 from retrieval.engine import Engine
 from index.errors import StoreError
@@ -196,8 +197,8 @@ async def test_everyone_and_role_mentions_ping_nobody(storybot, fake):
 
 LONG_STORY = {
     "story": {"id": "long-denials", "title": "Ministries deny the talks"},
-    "sources": {f"{i:03d}_long": {"outlet": f"Outlet {i} **Daily** @everyone", "title": f"Report {i}"}
-                for i in range(6)},
+    "sources": {f"{i:03d}_long": {"outlet": f"Outlet {i} **Daily** @everyone", "title": f"Report {i}",
+                                  "url": f"https://news.example/report-{i}"} for i in range(6)},
 }
 
 
@@ -206,7 +207,8 @@ def long_article(i: int) -> str:
                         for n in range(6))
     return (f"Report {i}\n\nWeather was mild in the capital on Wednesday.\n\n"
             f"The defence ministry in Paris denied that any talks about Ukraine had taken place with Moscow, "
-            f"{clauses}, and <@&{i}> **insisted** the denial stood @everyone.\n\n"
+            f"{clauses}, and <@&{i}> **insisted** the denial stood @everyone. Critics cited "
+            f"[x](http://evil.example), ```fence``` and @here.\n\n"
             f"The ministry also denied reports of troop talks, {clauses}.\n")
 
 
@@ -223,19 +225,132 @@ def long_engine(tmp_path_factory, seed_engine) -> Engine:
     return engine
 
 
-async def test_an_answer_too_long_for_discord_arrives_trimmed(storybot, fake, long_engine, monkeypatch):
+def custom_ids(message: dict) -> list[str]:
+    return [b["custom_id"] for row in message.get("components") or [] for b in row["components"]]
+
+
+def button(message: dict, kind: str, arg: str = "") -> str:
+    """The custom id of one of storybot's buttons on a message: context, vote (up/down), thread, page."""
+    for cid in custom_ids(message):
+        action = parse_custom_id(cid)
+        if action and action.kind == kind and (not arg or action.arg == arg or kind == "page"):
+            if kind != "page" or not arg or action.arg == arg:
+                return cid
+    raise AssertionError(f"no {kind} button on the message: {custom_ids(message)}")
+
+
+def assert_inert(content: str) -> None:
+    """Article text shows literally: no live mass mention, role ping, masked link or code fence."""
+    for markup in ("@everyone", "@here", "<@&", r"\[x\]\(", "```", r"\*\*insisted"):
+        assert not re.search(r"(?<![\\\u200b])" + markup, content), markup
+
+
+async def test_a_story_with_six_outlets_is_paged_five_at_a_time_within_limits(storybot, fake, long_engine,
+                                                                               monkeypatch):
     question = "What did the defence ministry deny about talks?"
     untrimmed = answer_message(await asyncio.to_thread(long_engine.ask, question), limit=10**9).content
     assert measure(untrimmed) > 2000, "the test story must overflow a message to test trimming"
     monkeypatch.setattr(storybot.get_cog("Story"), "engine", long_engine)
     reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} {question}"))
-    content = reply.message["content"]
-    assert len(content) <= 2000 and "…" in content
-    for i in range(6):
-        assert f"Outlet {i}" in content, "no outlet is dropped"
-    assert reply.pings == frozenset() and "@everyone" not in content and "<@&" not in content
+    first = reply.message
+    assert len(first["content"]) <= 2000 and "…" in first["content"]
+    assert [f"Outlet {i}" in first["content"] for i in range(6)] == [True] * 5 + [False]
+    assert "Outlets 1–5 of 6" in first["content"]
+    assert reply.pings == frozenset() and "@everyone" not in first["content"] and "<@&" not in first["content"]
+    assert_inert(first["content"])
+
+    following = await fake.wait_answered(await fake.click(first, button(first, "page", "1")))
+    second = following.updated
+    assert following.ack_type == 7 and second["id"] == first["id"], "the page replaces the message in place"
+    assert "Outlet 5" in second["content"] and "Outlet 0" not in second["content"] and len(second["content"]) <= 2000
+    assert "Outlets 6–6 of 6" in second["content"]
+    next_button = next(b for row in second["components"] for b in row["components"]
+                       if b["custom_id"] == button(second, "page", "1"))
+    assert next_button["disabled"], "no page after the last"
+    update = next(s for s in fake.sent if s.route == "update")
+    assert update.payload["allowed_mentions"]["parse"] == [] and update.pings == frozenset()
+    back = await fake.wait_answered(await fake.click(second, button(second, "page", "0")))
+    assert "Outlet 0" in back.updated["content"] and "Outlet 5" not in back.updated["content"]
+
     interaction = await fake.wait_answered(await fake.invoke("ask", {"question": question}))
-    assert len(interaction.original["content"]) <= 2000
+    assert len(interaction.original["content"]) <= 2000 and "Outlets 1–5 of 6" in interaction.original["content"]
+
+
+async def test_each_quote_links_to_its_article_at_the_quote(storybot, fake, long_engine, monkeypatch):
+    monkeypatch.setattr(storybot.get_cog("Story"), "engine", long_engine)
+    reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} What did the ministry deny about "
+                                                          "troop talks?"))
+    links = re.findall(r"\[read it there\]\(<(https://news\.example/report-\d#:~:text=[^>]+)>\)",
+                       reply.message["content"])
+    assert links, reply.message["content"]
+    for link in links:
+        directive = link.split(":~:text=")[1]
+        assert not set(directive) & set(" -&()"), "the fragment is percent-encoded per the spec"
+
+
+async def test_context_shows_each_quotes_paragraph_only_to_the_clicker(storybot, fake, long_engine, monkeypatch):
+    monkeypatch.setattr(storybot.get_cog("Story"), "engine", long_engine)
+    reply = await fake.wait_reply(await fake.post_message(
+        f"{fake.mention()} What did the defence ministry deny about talks?"))
+    clicked = await fake.wait_answered(await fake.click(reply.message, button(reply.message, "context")))
+    (shown,) = clicked.replies
+    assert clicked.ack_type == 4 and shown["flags"] & EPHEMERAL
+    (embed,) = shown["embeds"]
+    assert len(embed["fields"]) == 5 and all(len(f["value"]) <= 1024 for f in embed["fields"])
+    text = " ".join(f["value"] for f in embed["fields"])
+    assert text.count("**") >= 10 and "Critics cited" in text, "each quote in bold within its paragraph"
+    assert "Weather was mild" not in text, "only the quote's own paragraph"
+    assert_inert(text + " ".join(f["name"] for f in embed["fields"]))
+    sent = next(s for s in fake.sent if s.message["id"] == shown["id"])
+    assert sent.payload["allowed_mentions"]["parse"] == [] and sent.pings == frozenset()
+
+
+async def test_a_vote_is_stored_once_per_user(storybot, fake):
+    asked = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}))
+    answer = asked.original
+    up, down = button(answer, "vote", "up"), button(answer, "vote", "down")
+    answer_id = parse_custom_id(up).answer_id
+    reader, other = fake.new_user("voter"), fake.new_user("voter")
+    notes = []
+    for user, cid in ((reader, up), (reader, up), (reader, down), (other, up)):
+        clicked = await fake.wait_answered(await fake.click(answer, cid, user=user))
+        (note,) = clicked.replies
+        assert note["flags"] & EPHEMERAL
+        notes.append(note["content"])
+    assert "recorded" in notes[0] and "already recorded" in notes[1] and "Changed" in notes[2]
+    rows = [r for r in storybot.engine.library.catalog.feedback() if r[0] == answer_id]
+    assert sorted(r[1] for r in rows) == [-1, 1], "one row per user: the second click changed, never added"
+    assert rows[0][2] == "What did Paris deny?" and DENIAL_SENTENCE in rows[0][4]
+
+
+async def test_a_rate_limited_send_is_retried_and_the_answer_arrives(storybot, fake, caplog):
+    fake.fail_next("POST", rf"/channels/{fake.channel_id}/messages", retry_after=0.4)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="discord.http"):
+        reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} what did Paris deny?"))
+    assert DENIAL_SENTENCE in reply.message["content"].replace("\\", "")
+    assert fake.faults_served[-1][2:] == (429, 0) and time.monotonic() - started >= 0.4
+    assert "rate limited" in caplog.text
+
+    fake.fail_next("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", retry_after=0.3)
+    interaction = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}))
+    assert interaction.ack_latency < 3 and DENIAL_SENTENCE in interaction.original["content"].replace("\\", "")
+    assert fake.faults_served[-1][0] == "PATCH"
+
+
+async def test_missing_permissions_are_logged_and_the_bot_keeps_serving(storybot, fake, caplog):
+    fake.fail_next("POST", rf"/channels/{fake.channel_id}/messages", status=403, code=50013)
+    with caplog.at_level(logging.WARNING, logger="bot.discord_bot"):
+        refused = await fake.post_message(f"{fake.mention()} what did Paris deny?")
+        await fake.wait_until(lambda: any(f[3] == 50013 for f in fake.faults_served))
+        for _ in range(100):
+            if "cannot answer in channel" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+    assert f"cannot answer in channel {fake.channel_id}" in caplog.text and "50013" in caplog.text
+    assert fake.replies_to(refused) == []
+    served = await fake.wait_reply(await fake.post_message(f"{fake.mention()} what did Paris deny?"))
+    assert DENIAL_SENTENCE in served.message["content"].replace("\\", "")
 
 
 async def test_twenty_concurrent_asks_are_acknowledged_in_time_and_answered(storybot, fake, record_property):
