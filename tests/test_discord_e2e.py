@@ -618,6 +618,150 @@ async def test_story_commands_bind_a_channel_and_add_a_url_from_discord(storybot
     assert DENIAL_SENTENCE in reply.message["content"].replace("\\", "")
 
 
+RAIL_SENTENCE = "Train drivers walked out on Monday, halting every train between Northport and Southbay for two days."
+ELECTION_SENTENCE = "Maria Lopez won the mayoral election in Port Loopback with 54 percent of the vote."
+OTHER_STORIES = {
+    "rail-strike": {"rail_gazette.txt": f"Rail strike halts trains\n\n{RAIL_SENTENCE}\n\n"
+                                        "The union said the drivers wanted a pay rise of seven percent.\n",
+                    "rail_courier.txt": "Drivers strike\n\nNo trains ran on Monday as drivers struck over pay.\n\n"
+                                        "The rail company called the strike unnecessary.\n"},
+    "port-election": {"port_herald.txt": f"Lopez elected\n\n{ELECTION_SENTENCE}\n\n"
+                                         "Turnout was 61 percent, the highest in a decade.\n"},
+}
+
+
+@pytest.fixture
+async def three_stories(storybot, fake, tmp_path, monkeypatch):
+    """Three channels bound to three stories (the seeds, a rail strike, an election), bound with /story use."""
+    library = storybot.engine.library
+    cog = storybot.get_cog("Story")
+    default = library.stories()[0].story_id
+    for story, files in OTHER_STORIES.items():
+        await asyncio.to_thread(library.create_story, story, story.replace("-", " ").title())
+        for name, text in files.items():
+            path = tmp_path / name
+            path.write_text(text, encoding="utf-8")
+            report = await asyncio.to_thread(library.add, [str(path)], story,
+                                             outlet=name.split("_")[1].removesuffix(".txt").title())
+            assert report.added, report.skipped
+    channels = {fake.channel_id: default, fake.other_channel_id: "rail-strike", fake.third_channel_id: "port-election"}
+    monkeypatch.setattr(cog, "channels", frozenset(channels))
+    editor = fake.new_user("moderator")
+    for channel_id, story in channels.items():
+        bound = await fake.wait_answered(await fake.invoke("story", {"story": story}, subcommand="use", user=editor,
+                                                           channel_id=channel_id, permissions=MANAGE_SERVER))
+        assert story in bound.original["content"]
+    try:
+        yield channels
+    finally:
+        for channel_id in (fake.other_channel_id, fake.third_channel_id):
+            cog.bindings.pop(channel_id, None)
+        for story in OTHER_STORIES:
+            await asyncio.to_thread(library.delete_story, story)  # its bindings and threads go with it
+
+
+EXPECTED = {"rail-strike": ("Who walked out on Monday?", "Train drivers walked out"),
+            "port-election": ("Who won the mayoral election?", "Maria Lopez won"),
+            }
+
+
+async def test_twenty_concurrent_asks_across_three_channels_answer_from_each_channels_story(storybot, fake,
+                                                                                            three_stories):
+    expected = {**EXPECTED, next(iter(three_stories.values())): ("What did Paris deny?", DENIAL_SENTENCE)}
+    plan = [list(three_stories.items())[n % 3] for n in range(20)]
+    started = time.monotonic()
+    interactions = await asyncio.gather(*(
+        fake.invoke("ask", {"question": f"{expected[story][0]} ({n})"}, channel_id=channel_id)
+        for n, (channel_id, story) in enumerate(plan)))
+    await fake.wait_until(lambda: all(i.answered for i in interactions), timeout=60)
+    latencies = [i.ack_latency for i in interactions]
+    assert all(i.deferred for i in interactions) and max(latencies) < 3, latencies
+    catalog = storybot.engine.library.catalog
+    for interaction, (channel_id, story) in zip(interactions, plan):
+        content = interaction.original["content"].replace("\\", "")
+        assert expected[story][1] in content, (story, content)
+        others = [phrase for s, (_, phrase) in expected.items() if s != story]
+        assert not any(phrase in content for phrase in others), (story, content)
+        answer_id = parse_custom_id(button(interaction.original, "vote", "up")).answer_id
+        assert catalog.stored_answer(answer_id)[0] == story
+        assert interaction.channel_id == channel_id
+    print(f"\n20 concurrent /ask over 3 channels: ack max {max(latencies) * 1000:.0f} ms, "
+          f"all answered in {time.monotonic() - started:.2f} s")
+
+
+async def test_a_follow_up_thread_answers_without_a_mention_from_the_answers_story(storybot, fake, three_stories):
+    asked = await fake.wait_reply(await fake.post_message(f"{fake.mention()} Who walked out on Monday?",
+                                                          channel_id=fake.other_channel_id))
+    assert "Train drivers walked out" in asked.message["content"]
+    started = await fake.wait_answered(await fake.click(asked.message, button(asked.message, "thread")))
+    thread_id = fake.thread_on(asked.message)
+    assert thread_id is not None and fake.threads[thread_id]["name"].startswith("Follow-up: Who walked out")
+    (note,) = started.replies
+    assert note["flags"] & EPHEMERAL and f"<#{thread_id}>" in note["content"]
+    await fake.wait_until(lambda: bool(fake.in_channel(thread_id)))
+    intro = fake.in_channel(thread_id)[0]
+    assert "no mention needed" in intro.message["content"] and intro.pings == frozenset()
+
+    again = await fake.wait_answered(await fake.click(asked.message, button(asked.message, "thread"),
+                                                      user=fake.new_user()))
+    assert f"<#{thread_id}>" in again.replies[0]["content"] and len(fake.threads) == 1, "one thread per answer"
+
+    # The channel moves on to another story; the thread stays with the answer's.
+    cog = storybot.get_cog("Story")
+    cog.bindings[fake.other_channel_id] = "port-election"
+    try:
+        question = await fake.post_message("What pay rise did the drivers want?", channel_id=thread_id)
+        reply = await fake.wait_reply(question)
+        assert "seven percent" in reply.message["content"] and reply.pings == frozenset()
+        assert "Follow up" not in json.dumps(reply.message["components"]), "no thread inside a thread"
+        assert reply.message["channel_id"] == str(thread_id)
+        slash = await fake.wait_answered(await fake.invoke("ask", {"question": "Who walked out on Monday?"},
+                                                           channel_id=thread_id))
+        assert "Train drivers walked out" in slash.original["content"]
+    finally:
+        cog.bindings[fake.other_channel_id] = "rail-strike"
+    unaddressed = await fake.post_message("What pay rise did the drivers want?", channel_id=fake.other_channel_id)
+    await fake.wait_reply(await fake.post_message(f"{fake.mention()} Who won?", channel_id=fake.other_channel_id))
+    assert fake.replies_to(unaddressed) == [], "outside the thread a mention is still needed"
+
+
+@contextlib.asynccontextmanager
+async def running(fake: FakeDiscord, engine: Engine, **kwargs):
+    with fake.pointed_at():
+        bot = StoryBot(engine, bot_settings(fake), **kwargs, **client_options())
+        runner = asyncio.create_task(bot.start(fake.token))
+        try:
+            await asyncio.wait_for(bot.wait_until_ready(), 30)
+            yield bot
+        finally:
+            await asyncio.wait_for(bot.close(), 10)
+            await asyncio.wait_for(runner, 10)
+
+
+async def test_buttons_keep_working_after_a_restart(seed_engine):
+    other = FakeDiscord()
+    await other.start()
+    try:
+        async with running(other, seed_engine, sync=True):
+            reply = await other.wait_reply(await other.post_message(f"{other.mention()} what did Paris deny?"))
+        answer = reply.message
+        async with running(other, seed_engine):
+            voter = other.new_user("voter")
+            voted = await other.wait_answered(await other.click(answer, button(answer, "vote", "up"), user=voter))
+            assert "recorded" in voted.replies[0]["content"]
+            context = await other.wait_answered(await other.click(answer, button(answer, "context")))
+            assert DENIAL_SENTENCE in json.dumps(context.replies[0]["embeds"], ensure_ascii=False).replace("\\", "")
+            thread = await other.wait_answered(await other.click(answer, button(answer, "thread")))
+            thread_id = other.thread_on(answer)
+            assert thread_id and f"<#{thread_id}>" in thread.replies[0]["content"]
+        async with running(other, seed_engine):
+            follow_up = await other.wait_reply(await other.post_message("Who called whom?", channel_id=thread_id))
+            assert "Follow up" not in json.dumps(follow_up.message["components"])
+        assert other.rejections == []
+    finally:
+        await other.close()
+
+
 async def test_sync_with_clear_guild_removes_the_guild_copies(fake, seed_engine):
     with fake.pointed_at():
         bot = StoryBot(seed_engine, bot_settings(fake), sync=True, clear_guild=True, **client_options())
