@@ -29,6 +29,8 @@ It plays Discord's side strictly, so a test fails where Discord would refuse:
   may be answered with a message (4), a deferral (5, 6) or an update of the message (7).
 - Threads: a thread started from a message (`POST /channels/{c}/messages/{m}/threads`) takes the message's
   id, is announced with THREAD_CREATE, accepts messages, and only one thread per message (160004).
+- Attachments: an attachment option is given to `invoke` as (filename, bytes); the file is served from a
+  loopback CDN URL and sent in `data.resolved.attachments`, as Discord does (at most 10 MB).
 - Faults: `fail_next` makes the next matching request get Discord's 429 (with `retry_after`, the
   rate-limit headers and `Via`, as discord.py expects before it retries) or a 403 50013 Missing
   Permissions. They are kept in `faults_served`, not in `rejections` (they are not the bot's fault).
@@ -62,7 +64,9 @@ TOKEN_LIFETIME = 15 * 60
 EPHEMERAL, SUPPRESS_EMBEDS, LOADING, SUPPRESS_NOTIFICATIONS = 1 << 6, 1 << 2, 1 << 7, 1 << 12
 PRIVILEGED_INTENTS = {1 << 1: "GUILD_MEMBERS", 1 << 8: "GUILD_PRESENCES", 1 << 15: "MESSAGE_CONTENT"}
 MESSAGE_CONTENT_INTENT = 1 << 15
-OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "number": 10}
+OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "number": 10, "attachment": 11}
+ATTACHMENT_OPTION = 11
+ATTACHMENT_LIMIT = 10 * 1024 * 1024
 _NAME = re.compile(r"^[-_\w]{1,32}$")
 _USER_MENTION = re.compile(r"(?<!\\)<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"(?<!\\)<@&(\d+)>")
@@ -327,6 +331,7 @@ class FakeDiscord:
         self.threads: dict[int, dict] = {}  # thread id -> {"parent_id", "owner_id", "name"}
         self.role_id = self.snowflake()
         self.faults: list[Fault] = []
+        self.uploads: dict[str, bytes] = {}  # attachment id -> bytes served at its CDN URL
         self.faults_served: list[tuple[str, str, int, int]] = []
 
         self.messages: dict[int, dict] = {}
@@ -353,6 +358,7 @@ class FakeDiscord:
         app = web.Application(middlewares=[self._errors])
         r = app.router
         r.add_get("/", self._gateway)
+        r.add_get("/attachments/{channel}/{attachment}/{filename}", self._cdn)
         bot_routes: list[tuple[str, str, Callable]] = [
             ("GET", "/users/@me", self._get_me),
             ("GET", "/oauth2/applications/@me", self._get_application),
@@ -470,6 +476,23 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
+    def _upload(self, filename: str, data: bytes) -> dict:
+        """Store a file as Discord's CDN would and describe it as an interaction's resolved attachment."""
+        if len(data) > ATTACHMENT_LIMIT:
+            raise ValueError(f"Discord's client refuses a {len(data):,}-byte upload")
+        attachment_id = str(self.snowflake())
+        self.uploads[attachment_id] = data
+        url = f"http://127.0.0.1:{self.port}/attachments/{self.channel_id}/{attachment_id}/{filename}"
+        return {"id": attachment_id, "filename": filename, "size": len(data), "url": url, "proxy_url": url,
+                "content_type": "text/plain; charset=utf-8" if filename.endswith((".txt", ".md")) else
+                "application/octet-stream", "ephemeral": True}
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        data = self.uploads.get(request.match_info["attachment"])
+        if data is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=data, content_type="application/octet-stream")
+
     def thread_on(self, message: dict) -> int | None:
         """The id of the thread started from this message, if any."""
         return int(message["id"]) if int(message["id"]) in self.threads else None
@@ -495,10 +518,15 @@ class FakeDiscord:
             command = subs[subcommand]
         declared = {o["name"]: o for o in command.get("options", [])}
         data_options = []
+        resolved: dict[str, dict] = {}
         for key, value in options.items():
             if key not in declared:
                 raise ValueError(f"/{name} has no option {key!r}; Discord's client would not send it")
             spec = declared[key]
+            if spec["type"] == ATTACHMENT_OPTION:  # (filename, bytes): uploaded first, sent as its id
+                attachment = self._upload(*value)
+                resolved[attachment["id"]] = attachment
+                value = attachment["id"]
             if key != focused and spec["type"] == 3 and not spec.get("min_length", 0) <= len(value) <= spec.get(
                     "max_length", 6000):
                 raise ValueError(f"/{name} {key}: Discord's client refuses {len(value)} characters")
@@ -515,6 +543,8 @@ class FakeDiscord:
         if subcommand is not None:
             data_options = [{"name": subcommand, "type": 1, "options": data_options}]
         data = {"id": self._registered(name)[0]["id"], "name": name, "type": 1, "options": data_options}
+        if resolved:
+            data["resolved"] = {"attachments": resolved}
         if guild_id is not None:
             data["guild_id"] = str(guild_id)
         payload = {

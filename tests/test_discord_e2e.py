@@ -725,6 +725,42 @@ async def test_a_follow_up_thread_answers_without_a_mention_from_the_answers_sto
     assert fake.replies_to(unaddressed) == [], "outside the thread a mention is still needed"
 
 
+async def test_an_article_file_added_from_discord_is_answerable_and_bad_files_are_refused(storybot, fake,
+                                                                                          monkeypatch):
+    library = storybot.engine.library
+    cog = storybot.get_cog("Story")
+    channel = fake.third_channel_id
+    monkeypatch.setattr(cog, "channels", frozenset({fake.channel_id, channel}))
+    await asyncio.to_thread(library.create_story, "ferry-fire", "Ferry fire")
+    editor = fake.new_user("moderator")
+
+    async def add(filename: str, data: bytes, **kwargs) -> str:
+        options = {"file": (filename, data)}
+        done = await fake.wait_answered(await fake.invoke("story", options, subcommand="add", channel_id=channel,
+                                                          **kwargs), timeout=60)
+        assert done.replies[0]["flags"] & EPHEMERAL
+        return done.replies[0]["content"]
+
+    try:
+        await fake.wait_answered(await fake.invoke("story", {"story": "ferry-fire"}, subcommand="use", user=editor,
+                                                   channel_id=channel, permissions=MANAGE_SERVER))
+        article = ("Ferry fire\n\nA fire broke out on the night ferry to Eastholm on Friday; all 212 passengers "
+                   "were brought ashore safely.\n").encode()
+        assert "Manage Server" in await add("ferry.txt", article), "a reader is refused"
+        assert library.catalog.source_ids("ferry-fire") == []
+        assert "cannot be added" in await add("ferry.exe", article, user=editor, permissions=MANAGE_SERVER)
+        assert "the limit is" in await add("huge.txt", b"x" * 2_100_000, user=editor, permissions=MANAGE_SERVER)
+        assert library.catalog.source_ids("ferry-fire") == []
+        added = await add("ferry.txt", article, user=editor, permissions=MANAGE_SERVER)
+        assert added.startswith("Added") and len(library.catalog.source_ids("ferry-fire")) == 1
+        reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} How many passengers were on the "
+                                                              "ferry?", channel_id=channel))
+        assert "212 passengers" in reply.message["content"]
+    finally:
+        cog.bindings.pop(channel, None)
+        await asyncio.to_thread(library.delete_story, "ferry-fire")
+
+
 @contextlib.asynccontextmanager
 async def running(fake: FakeDiscord, engine: Engine, **kwargs):
     with fake.pointed_at():
