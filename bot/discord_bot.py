@@ -43,6 +43,7 @@ from bot.discord_layout import (
 )
 from bot.discord_settings import ConfigError, DiscordSettings, load_discord_settings
 from bot.discord_stories import add_report_text, channel_story, may_edit, story_choices, stories_text
+from index.catalog import Catalog
 from index.library import slug
 from retrieval.engine import Engine
 from index.errors import StorybotError, UnknownSourceError, UnknownStoryError, UsageError
@@ -168,7 +169,7 @@ class StoryCog(commands.Cog, name="Story"):
         self._thread_lock = asyncio.Lock()
 
     @property
-    def catalog(self) -> Any:
+    def catalog(self) -> Catalog:
         return self.engine.library.catalog
 
     async def cog_load(self) -> None:
@@ -319,8 +320,13 @@ class StoryCog(commands.Cog, name="Story"):
             if existing is None:
                 if interaction.message is None:
                     raise StorybotError("a thread can only be started on a message")
-                thread = await interaction.message.create_thread(name=thread_name(question),
-                                                                 auto_archive_duration=1440)
+                try:
+                    thread = await interaction.message.create_thread(name=thread_name(question),
+                                                                     auto_archive_duration=1440)
+                except discord.Forbidden:
+                    log.warning("cannot start a thread in channel %s: missing permissions", interaction.channel_id)
+                    raise StorybotError("I may not start threads here; a moderator can give me Create Public "
+                                        "Threads and Send Messages in Threads") from None
                 await asyncio.to_thread(self.catalog.add_follow_up_thread, thread.id, action.answer_id, story,
                                         interaction.user.id)
                 self.follow_ups[thread.id] = story

@@ -230,12 +230,11 @@ def custom_ids(message: dict) -> list[str]:
 
 
 def button(message: dict, kind: str, arg: str = "") -> str:
-    """The custom id of one of storybot's buttons on a message: context, vote (up/down), thread, page."""
+    """The custom id of one of storybot's buttons on a message: context, vote (up/down), thread, page (target)."""
     for cid in custom_ids(message):
         action = parse_custom_id(cid)
-        if action and action.kind == kind and (not arg or action.arg == arg or kind == "page"):
-            if kind != "page" or not arg or action.arg == arg:
-                return cid
+        if action and action.kind == kind and (not arg or action.arg == arg):
+            return cid
     raise AssertionError(f"no {kind} button on the message: {custom_ids(message)}")
 
 
@@ -661,8 +660,7 @@ async def three_stories(storybot, fake, tmp_path, monkeypatch):
 
 
 EXPECTED = {"rail-strike": ("Who walked out on Monday?", "Train drivers walked out"),
-            "port-election": ("Who won the mayoral election?", "Maria Lopez won"),
-            }
+            "port-election": ("Who won the mayoral election?", "Maria Lopez won")}
 
 
 async def test_twenty_concurrent_asks_across_three_channels_answer_from_each_channels_story(storybot, fake,
@@ -759,6 +757,17 @@ async def test_an_article_file_added_from_discord_is_answerable_and_bad_files_ar
     finally:
         cog.bindings.pop(channel, None)
         await asyncio.to_thread(library.delete_story, "ferry-fire")
+
+
+async def test_a_thread_refused_for_permissions_gets_a_note_not_a_crash(storybot, fake):
+    asked = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}))
+    fake.fail_next("POST", r"/channels/\d+/messages/\d+/threads", status=403, code=50013)
+    clicked = await fake.wait_answered(await fake.click(asked.original, button(asked.original, "thread")))
+    (note,) = clicked.replies
+    assert note["flags"] & EPHEMERAL and "Create Public Threads" in note["content"]
+    assert fake.thread_on(asked.original) is None
+    retried = await fake.wait_answered(await fake.click(asked.original, button(asked.original, "thread")))
+    assert fake.thread_on(asked.original) is not None and "Started" in retried.replies[0]["content"]
 
 
 @contextlib.asynccontextmanager
