@@ -7,6 +7,7 @@ Retrieval runs in a worker thread, so the gateway heartbeat and other users neve
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import secrets
@@ -217,13 +218,16 @@ class StoryCog(commands.Cog, name="Story"):
 
     async def answer(self, question: str, channel: Any, user_id: int) -> Message:
         """Answer from the channel's story, keep the answer in the catalog, and lay out its first page."""
-        loop = asyncio.get_running_loop()
-        story = self.story_for(channel)
-        answer = await loop.run_in_executor(self.bot.answer_pool, self.engine.ask, question_text(question), story)
-        answer_id = new_answer_id()
-        await asyncio.to_thread(self.catalog.store_answer, answer_id, answer.story, answer.question,
-                                answer.model_dump_json(), getattr(channel, "id", None), user_id)
-        return answer_page(answer, answer_id, 0, thread_button=can_start_threads(channel))
+        story, answer_id = self.story_for(channel), new_answer_id()
+        threads = can_start_threads(channel)
+
+        def work() -> Message:  # all of it off the event loop: a quote can be megabytes long
+            answer = self.engine.ask(question_text(question), story)
+            self.catalog.store_answer(answer_id, answer.story, answer.question, answer.model_dump_json(),
+                                      getattr(channel, "id", None), user_id)
+            return answer_page(answer, answer_id, 0, thread_button=threads)
+
+        return await asyncio.get_running_loop().run_in_executor(self.bot.answer_pool, work)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -276,10 +280,13 @@ class StoryCog(commands.Cog, name="Story"):
                               action.kind)
 
     async def stored(self, answer_id: str) -> Answer:
-        row = await asyncio.to_thread(self.catalog.stored_answer, answer_id)
-        if row is None:
-            raise StorybotError("that answer is no longer stored; ask again")
-        return Answer.model_validate_json(row[2])
+        def read() -> Answer:
+            row = self.catalog.stored_answer(answer_id)
+            if row is None:
+                raise StorybotError("that answer is no longer stored; ask again")
+            return Answer.model_validate_json(row[2])
+
+        return await asyncio.to_thread(read)
 
     async def on_context(self, interaction: discord.Interaction, action: Action) -> None:
         answer = await self.stored(action.answer_id)
@@ -294,7 +301,8 @@ class StoryCog(commands.Cog, name="Story"):
                     continue
             return found
 
-        message = context_message(answer, page, await asyncio.to_thread(texts))
+        # Off the loop: a paragraph can be megabytes long before it is cut around its quote.
+        message = await asyncio.to_thread(lambda: context_message(answer, page, texts()))
         await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
 
     async def on_vote(self, interaction: discord.Interaction, action: Action) -> None:
@@ -306,8 +314,8 @@ class StoryCog(commands.Cog, name="Story"):
 
     async def on_page(self, interaction: discord.Interaction, action: Action) -> None:
         answer = await self.stored(action.answer_id)
-        message = answer_page(answer, action.answer_id, int(action.arg),
-                              thread_button=can_start_threads(interaction.channel))
+        message = await asyncio.to_thread(answer_page, answer, action.answer_id, int(action.arg),
+                                          thread_button=can_start_threads(interaction.channel))
         await interaction.response.edit_message(**send_kwargs(message))
 
     async def on_thread(self, interaction: discord.Interaction, action: Action) -> None:
@@ -533,6 +541,9 @@ class StoryBot(commands.Bot):
         self.answer_pool.shutdown(wait=False, cancel_futures=True)
 
     async def setup_hook(self) -> None:
+        # The loaded model and index live as long as the bot: moved out of the collector's reach, a full
+        # collection no longer walks them, which otherwise stalls the event loop for hundreds of ms.
+        gc.freeze()
         answers = StoryCog(self)
         await self.add_cog(answers)
         await self.add_cog(LibraryCog(self, answers))

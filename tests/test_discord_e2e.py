@@ -72,12 +72,17 @@ def refusals_expected():
 
 @pytest.fixture(autouse=True)
 def nothing_refused(request, fake):
-    """Whatever a test does, the bot itself must never make a request that Discord would refuse."""
+    """Whatever a test does, the bot never makes a request Discord would refuse, and no message it sends
+    (answers, pages, context, notes, thread messages) could ping anyone."""
     fake.rejections.clear()
+    already = len(fake.sent)
     yield
     if "refusals_expected" not in request.fixturenames:
         assert fake.rejections == [], "the loopback Discord refused requests"
     fake.rejections.clear()
+    for sent in fake.sent[already:]:
+        assert sent.pings == frozenset(), sent.message.get("content")
+        assert (sent.payload.get("allowed_mentions") or {"parse": None}).get("parse") == [], sent.route
 
 
 @contextlib.asynccontextmanager
