@@ -320,35 +320,32 @@ class StoryCog(commands.Cog, name="Story"):
 
     async def on_thread(self, interaction: discord.Interaction, action: Action) -> None:
         row = await asyncio.to_thread(self.catalog.stored_answer, action.answer_id)
-        if row is None:
+        if row is None or interaction.message is None:
             raise StorybotError("that answer is no longer stored; ask again")
         story, question = row[0], row[1]
+        # Starting a thread is a round trip that Discord may rate-limit: acknowledge first, privately.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         async with self._thread_lock:  # two quick clicks must not start two threads on one message
             existing = await asyncio.to_thread(self.catalog.thread_of, action.answer_id)
-            if existing is None:
-                if interaction.message is None:
-                    raise StorybotError("a thread can only be started on a message")
-                try:
-                    thread = await interaction.message.create_thread(name=thread_name(question),
-                                                                     auto_archive_duration=1440)
-                except discord.Forbidden:
-                    log.warning("cannot start a thread in channel %s: missing permissions", interaction.channel_id)
-                    raise StorybotError("I may not start threads here; a moderator can give me Create Public "
-                                        "Threads and Send Messages in Threads") from None
-                await asyncio.to_thread(self.catalog.add_follow_up_thread, thread.id, action.answer_id, story,
-                                        interaction.user.id)
-                self.follow_ups[thread.id] = story
-                log.info("user %s started follow-up thread %s on answer %s (story %s)", interaction.user.id,
-                         thread.id, action.answer_id, story)
-                existing = thread.id
-                await interaction.response.send_message(
-                    f"Started <#{existing}>: ask your follow-up questions there, no mention needed.",
-                    ephemeral=True, allowed_mentions=NO_MENTIONS)
-                title = await asyncio.to_thread(self.catalog.story_title, story)
-                await thread.send(**send_kwargs(thread_intro(title)))
-                return
-        await interaction.response.send_message(f"Follow-up questions about this answer go in <#{existing}>.",
+            if existing is not None:
+                await interaction.followup.send(f"Follow-up questions about this answer go in <#{existing}>.",
                                                 ephemeral=True, allowed_mentions=NO_MENTIONS)
+                return
+            try:
+                thread = await interaction.message.create_thread(name=thread_name(question), auto_archive_duration=1440)
+            except discord.Forbidden:
+                log.warning("cannot start a thread in channel %s: missing permissions", interaction.channel_id)
+                raise StorybotError("I may not start threads here; a moderator can give me Create Public "
+                                    "Threads and Send Messages in Threads") from None
+            await asyncio.to_thread(self.catalog.add_follow_up_thread, thread.id, action.answer_id, story,
+                                    interaction.user.id)
+            self.follow_ups[thread.id] = story
+        log.info("user %s started follow-up thread %s on answer %s (story %s)", interaction.user.id, thread.id,
+                 action.answer_id, story)
+        await interaction.followup.send(f"Started <#{thread.id}>: ask your follow-up questions there, no mention "
+                                        "needed.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+        title = await asyncio.to_thread(self.catalog.story_title, story)
+        await thread.send(**send_kwargs(thread_intro(title)))
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="Your question about the story, e.g. What did Paris deny?")

@@ -228,28 +228,29 @@ def text_fragment_url(url: str | None, quote: str) -> str | None:
     `textStart,textEnd` (its first and last words), which stays short and still spans the quote.
     None when there is no http(s) URL or no words to find.
     """
-    if not _is_link(url):
-        return None
-    words = quote.split()  # browsers match rendered text, where any run of whitespace is one space
-    if not words:
+    if not _is_link(url) or not quote.strip():
         return None
     base, _, fragment = url.partition("#")  # type: ignore[union-attr]
     base = base.replace("(", "%28").replace(")", "%29")  # a bare `)` would end a Discord masked link
-    fragment = fragment.split(":~:", 1)[0]
-    if len(" ".join(words)) <= FRAGMENT_EXACT_CHARS or len(words) <= 2 * FRAGMENT_EDGE_WORDS:
+    fragment = _encode_fragment(fragment.split(":~:", 1)[0])  # a fragment already there is kept
+    # Browsers match rendered text, where any run of whitespace is one space. Only the ends of a very
+    # long quote are split into words: a quote can be megabytes long.
+    words = quote.split() if len(quote) <= 2000 else []
+    if words and (len(" ".join(words)) <= FRAGMENT_EXACT_CHARS or len(words) <= 2 * FRAGMENT_EDGE_WORDS):
         directive = _fragment_term(" ".join(words))
     else:
-        start = " ".join(words[:FRAGMENT_EDGE_WORDS])
-        end = " ".join(words[-FRAGMENT_EDGE_WORDS:])
+        start = " ".join(quote[:1000].split()[:FRAGMENT_EDGE_WORDS])
+        end = " ".join(quote[-1000:].split()[-FRAGMENT_EDGE_WORDS:])
         directive = f"{_fragment_term(start)},{_fragment_term(end)}"
-    return f"{base}#{_fragment_term_safe(fragment)}:~:text={directive}"
+    return f"{base}#{fragment}:~:text={directive}"
 
 
 def _fragment_term(text: str) -> str:
+    """A text directive's term: percent-encoded, with the directive's own syntax (`-`, `&`, `,`) encoded."""
     return percent_encode(text, safe="").replace("-", "%2D")
 
 
-def _fragment_term_safe(fragment: str) -> str:
+def _encode_fragment(fragment: str) -> str:
     return percent_encode(fragment, safe="%!$'*+;=:@/?_.~-").replace("(", "%28").replace(")", "%29")
 
 
@@ -389,7 +390,10 @@ def paragraph_span(text: str, start: int, end: int) -> tuple[int, int]:
 def paragraph_excerpt(text: str, start: int, end: int, limit: int = PARAGRAPH_CHARS) -> str:
     """The paragraph around a quote, escaped, the quote in bold, cut around it to fit `limit`."""
     p_start, p_end = paragraph_span(text, start, end)
-    before, quote, after = text[p_start:start], text[start:end], text[end:p_end]
+    # Only what can be shown is read: anything past 4 × limit is cut (and marked cut) below anyway.
+    reach = 4 * limit
+    before, quote = text[max(p_start, start - reach):start], text[start:min(end, start + reach)]
+    after = text[end:min(p_end, end + reach)]
     budget = limit
     while True:
         quote_room = max(20, budget * 2 // 3)

@@ -591,6 +591,11 @@ class FakeDiscord:
             self._seq += 1
             await self._send({"op": 0, "t": event, "s": self._seq, "d": data})
 
+    async def _echo(self, event: str, data: dict) -> None:
+        """The gateway event for something the bot did over REST: Discord sends it if the bot is connected."""
+        if self._ws is not None and not self._ws.closed and self._ready.is_set():
+            await self.dispatch(event, data)
+
     async def _send(self, payload: dict) -> None:
         ws = self._ws
         if ws is None or ws.closed:
@@ -798,7 +803,7 @@ class FakeDiscord:
                                 flags=payload.get("flags") or 0, reply_to=replied, components=payload.get("components"))
         replied_author = replied["author"]["id"] if replied else None
         await self._record("channel", message, payload, replied_author)
-        await self.dispatch("MESSAGE_CREATE", {**message, "member": self._member(self.bot_user, with_user=False)})
+        await self._echo("MESSAGE_CREATE", {**message, "member": self._member(self.bot_user, with_user=False)})
         return _json(message)
 
     async def _start_thread(self, request: web.Request) -> web.Response:
@@ -825,7 +830,7 @@ class FakeDiscord:
         self.messages[message_id] = {**message, "flags": message["flags"] | (1 << 5),
                                      "thread": self._channel(message_id)}
         thread = self._channel(message_id)
-        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        await self._echo("THREAD_CREATE", {**thread, "newly_created": True})
         await self._notify()
         return _json(thread, status=201)
 

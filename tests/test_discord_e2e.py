@@ -772,7 +772,9 @@ async def test_a_thread_refused_for_permissions_gets_a_note_not_a_crash(storybot
     assert note["flags"] & EPHEMERAL and "Create Public Threads" in note["content"]
     assert fake.thread_on(asked.original) is None
     retried = await fake.wait_answered(await fake.click(asked.original, button(asked.original, "thread")))
-    assert fake.thread_on(asked.original) is not None and "Started" in retried.replies[0]["content"]
+    thread_id = fake.thread_on(asked.original)
+    assert thread_id is not None and "Started" in retried.replies[0]["content"]
+    await fake.wait_until(lambda: bool(fake.in_channel(thread_id)))
 
 
 @contextlib.asynccontextmanager
@@ -804,6 +806,7 @@ async def test_buttons_keep_working_after_a_restart(seed_engine):
             thread = await other.wait_answered(await other.click(answer, button(answer, "thread")))
             thread_id = other.thread_on(answer)
             assert thread_id and f"<#{thread_id}>" in thread.replies[0]["content"]
+            await other.wait_until(lambda: bool(other.in_channel(thread_id)))  # the intro, before closing
         async with running(other, seed_engine):
             follow_up = await other.wait_reply(await other.post_message("Who called whom?", channel_id=thread_id))
             assert "Follow up" not in json.dumps(follow_up.message["components"])

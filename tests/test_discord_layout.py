@@ -259,6 +259,12 @@ def test_a_long_quote_is_a_start_and_end_fragment_and_whitespace_is_one_space():
     assert unquote(start) == "The French Ministry of" and unquote(end) == "the ministry in Paris."
 
 
+def test_a_megabyte_quote_gives_a_short_fragment_from_its_ends():
+    quote = "Alpha beta gamma delta " + "filler " * 200_000 + "omega psi chi phi."
+    url = text_fragment_url("https://news.example/a", quote)
+    assert url.endswith(":~:text=Alpha%20beta%20gamma%20delta,omega%20psi%20chi%20phi.") and len(url) < 120
+
+
 @pytest.mark.parametrize("url", [None, "", "ftp://x.example/a", "file:///etc/passwd", "javascript:alert(1)"])
 def test_no_fragment_without_a_web_url(url):
     assert text_fragment_url(url, "some quote") is None
