@@ -370,6 +370,22 @@ def bench(json_: JsonOpt = False,
 
 
 @app.command()
+def feedback(json_: JsonOpt = False) -> None:
+    """Export the 👍 / 👎 votes on the Discord bot's answers, with question, story and quotes."""
+    from bot.feedback import render_votes, votes
+    from index.catalog import Catalog
+    from index.library import CATALOG_FILE
+
+    catalog = Catalog(_settings().home / CATALOG_FILE)
+    try:
+        listed = votes(catalog)
+    finally:
+        catalog.close()
+    _out(json.dumps([v.model_dump() for v in listed], indent=2, ensure_ascii=False) + "\n" if json_
+         else render_votes(listed))
+
+
+@app.command()
 def discord(sync: Annotated[bool, typer.Option("--sync", help="Sync slash commands with Discord at start-up "
                                                           "(to STORYBOT_DISCORD_GUILD_ID when set).")] = False,
             clear_guild: Annotated[bool, typer.Option("--clear-guild", help="With --sync: remove the guild's copies "

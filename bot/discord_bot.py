@@ -7,8 +7,10 @@ Retrieval runs in a worker thread, so the gateway heartbeat and other users neve
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
+import secrets
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,24 +23,32 @@ from discord.ext import commands
 from pydantic import ValidationError
 
 from bot.discord_layout import (
+    Action,
     Message,
-    answer_message,
+    answer_page,
     compare_message,
+    context_message,
     cooldown_text,
     escape,
     fit,
     help_message,
+    page_outlets,
+    parse_custom_id,
     question_text,
     source_choices,
     source_message,
     sources_message,
+    thread_intro,
+    thread_name,
+    vote_text,
 )
 from bot.discord_settings import ConfigError, DiscordSettings, load_discord_settings
 from bot.discord_stories import add_report_text, channel_story, may_edit, story_choices, stories_text
+from index.catalog import Catalog
 from index.library import slug
 from retrieval.engine import Engine
 from index.errors import StorybotError, UnknownSourceError, UnknownStoryError, UsageError
-from retrieval.models import SourceSummary
+from retrieval.models import Answer, SourceSummary
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,12 +88,41 @@ def explain(error: BaseException) -> str:
 
 
 def send_kwargs(message: Message) -> dict[str, Any]:
-    """Keyword arguments for any discord.py send or edit, with mentions disabled."""
-    return {
+    """Keyword arguments for any discord.py send or edit, with mentions disabled (and buttons, if any)."""
+    kwargs: dict[str, Any] = {
         "content": message.content or None,
         "embeds": [discord.Embed.from_dict(embed) for embed in message.embeds],
         "allowed_mentions": NO_MENTIONS,
     }
+    if message.components:
+        kwargs["view"] = buttons_view(message.components)
+    return kwargs
+
+
+def buttons_view(rows: tuple[dict, ...]) -> discord.ui.View:
+    """Discord's action rows as a discord.py View that sends the buttons and keeps nothing per message.
+
+    Clicks are handled by StoryCog.on_interaction from the custom id alone (which names the stored
+    answer), so they work after a restart; a stopped view is not kept in discord.py's view store.
+    """
+    view = discord.ui.View(timeout=None)
+    for number, row in enumerate(rows):
+        for item in row["components"]:
+            view.add_item(discord.ui.Button(
+                style=discord.ButtonStyle(item["style"]), label=item.get("label"), custom_id=item["custom_id"],
+                emoji=(item.get("emoji") or {}).get("name"), disabled=item.get("disabled", False), row=number))
+    view.stop()
+    return view
+
+
+def new_answer_id() -> str:
+    """A short id naming a sent answer in the catalog and in its buttons' custom ids."""
+    return secrets.token_urlsafe(9)
+
+
+def can_start_threads(channel: Any) -> bool:
+    """Whether a thread can be started on a message in this channel (a guild text or news channel)."""
+    return getattr(channel, "type", None) in (discord.ChannelType.text, discord.ChannelType.news)
 
 
 class UserCooldown:
@@ -127,13 +166,23 @@ class StoryCog(commands.Cog, name="Story"):
         self.cooldown = UserCooldown(bot.settings.discord_cooldown_rate, bot.settings.discord_cooldown_seconds)
         self.channels = frozenset(bot.settings.discord_channels)
         self.bindings: dict[int, str] = {}
+        self.follow_ups: dict[int, str] = {}  # threads the bot started on an answer -> that answer's story
+        self._thread_lock = asyncio.Lock()
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.engine.library.catalog
 
     async def cog_load(self) -> None:
-        self.bindings = await asyncio.to_thread(self.engine.library.catalog.channel_stories)
+        self.bindings = await asyncio.to_thread(self.catalog.channel_stories)
+        self.follow_ups = await asyncio.to_thread(self.catalog.follow_up_threads)
 
     def story_for(self, channel: Any) -> str:
-        """The story this channel (or the thread's parent) answers from, else the default story."""
-        bound = channel_story(self.bindings, getattr(channel, "id", None), getattr(channel, "parent_id", None), None)
+        """A follow-up thread's story; else this channel's (or the thread's parent's); else the default story."""
+        channel_id = getattr(channel, "id", None)
+        if channel_id in self.follow_ups:
+            return self.follow_ups[channel_id]
+        bound = channel_story(self.bindings, channel_id, getattr(channel, "parent_id", None), None)
         return bound or self.default_story()
 
     def default_story(self) -> str:
@@ -167,10 +216,18 @@ class StoryCog(commands.Cog, name="Story"):
             raise ChannelNotAllowed(f"I answer questions in {where}.")
         return True
 
-    async def answer(self, question: str, story: str | None = None) -> Message:
-        loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(self.bot.answer_pool, self.engine.ask, question_text(question), story)
-        return answer_message(answer)
+    async def answer(self, question: str, channel: Any, user_id: int) -> Message:
+        """Answer from the channel's story, keep the answer in the catalog, and lay out its first page."""
+        story, answer_id = self.story_for(channel), new_answer_id()
+        threads = can_start_threads(channel)
+
+        def work() -> Message:  # all of it off the event loop: a quote can be megabytes long
+            answer = self.engine.ask(question_text(question), story)
+            self.catalog.store_answer(answer_id, answer.story, answer.question, answer.model_dump_json(),
+                                      getattr(channel, "id", None), user_id)
+            return answer_page(answer, answer_id, 0, thread_button=threads)
+
+        return await asyncio.get_running_loop().run_in_executor(self.bot.answer_pool, work)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -180,16 +237,115 @@ class StoryCog(commands.Cog, name="Story"):
         mentioned = any(user.id == me.id for user in message.mentions)
         resolved = message.reference.resolved if message.reference else None
         replied_to = isinstance(resolved, discord.Message) and resolved.author.id == me.id
-        if not (mentioned or replied_to) or not self.allowed_in(message.channel):
+        follow_up = message.channel.id in self.follow_ups  # a thread the bot started: every message is a question
+        if not (mentioned or replied_to or follow_up) or not (follow_up or self.allowed_in(message.channel)):
             return
         try:
             self.cooldown.charge(message.author.id)
-            reply = await self.answer(message.content, self.story_for(message.channel))  # pings stripped there
+            reply = await self.answer(message.content, message.channel, message.author.id)  # pings stripped there
         except Exception as error:  # whatever happens, the asker hears back; explain() logs the unexpected
             reply = Message(content=explain(error))
-        await message.channel.send(
-            **send_kwargs(reply), reference=message.to_reference(fail_if_not_exists=False), mention_author=False
-        )
+        try:
+            await message.channel.send(
+                **send_kwargs(reply), reference=message.to_reference(fail_if_not_exists=False), mention_author=False
+            )
+        except discord.Forbidden as error:
+            log.warning("cannot answer in channel %s: Discord refused (%s %s); check the bot's permissions there",
+                        message.channel.id, error.code, error.text)
+        except discord.HTTPException as error:
+            log.error("could not send an answer in channel %s: %s %s", message.channel.id, error.status, error.text)
+
+    # --- buttons under answers -------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Buttons under answers: dispatched by custom id, so they keep working after a restart."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        action = parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
+        if action is None:
+            return
+        handlers = {"context": self.on_context, "vote": self.on_vote, "page": self.on_page, "thread": self.on_thread}
+        try:
+            await handlers[action.kind](interaction, action)
+        except Exception as error:
+            text = explain(error)
+            try:
+                if interaction.response.is_done():
+                    await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+                else:
+                    await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException:
+                log.exception("could not tell user %s about an error with a %s button", interaction.user.id,
+                              action.kind)
+
+    async def stored(self, answer_id: str) -> Answer:
+        def read() -> Answer:
+            row = self.catalog.stored_answer(answer_id)
+            if row is None:
+                raise StorybotError("that answer is no longer stored; ask again")
+            return Answer.model_validate_json(row[2])
+
+        return await asyncio.to_thread(read)
+
+    async def on_context(self, interaction: discord.Interaction, action: Action) -> None:
+        answer = await self.stored(action.answer_id)
+        page = int(action.arg)
+
+        def texts() -> dict[str, str]:
+            found = {}
+            for entry in page_outlets(answer, page):
+                try:
+                    found[entry.source_id] = self.engine.source(entry.source_id).text
+                except UnknownSourceError:  # removed since the answer was sent
+                    continue
+            return found
+
+        # Off the loop: a paragraph can be megabytes long before it is cut around its quote.
+        message = await asyncio.to_thread(lambda: context_message(answer, page, texts()))
+        await interaction.response.send_message(**send_kwargs(message), ephemeral=True)
+
+    async def on_vote(self, interaction: discord.Interaction, action: Action) -> None:
+        vote = 1 if action.arg == "up" else -1
+        previous = await asyncio.to_thread(self.catalog.vote, action.answer_id, interaction.user.id, vote)
+        log.info("user %s voted %+d on answer %s", interaction.user.id, vote, action.answer_id)
+        await interaction.response.send_message(vote_text(vote, previous), ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
+    async def on_page(self, interaction: discord.Interaction, action: Action) -> None:
+        answer = await self.stored(action.answer_id)
+        message = await asyncio.to_thread(answer_page, answer, action.answer_id, int(action.arg),
+                                          thread_button=can_start_threads(interaction.channel))
+        await interaction.response.edit_message(**send_kwargs(message))
+
+    async def on_thread(self, interaction: discord.Interaction, action: Action) -> None:
+        row = await asyncio.to_thread(self.catalog.stored_answer, action.answer_id)
+        if row is None or interaction.message is None:
+            raise StorybotError("that answer is no longer stored; ask again")
+        story, question = row[0], row[1]
+        # Starting a thread is a round trip that Discord may rate-limit: acknowledge first, privately.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with self._thread_lock:  # two quick clicks must not start two threads on one message
+            existing = await asyncio.to_thread(self.catalog.thread_of, action.answer_id)
+            if existing is not None:
+                await interaction.followup.send(f"Follow-up questions about this answer go in <#{existing}>.",
+                                                ephemeral=True, allowed_mentions=NO_MENTIONS)
+                return
+            try:
+                thread = await interaction.message.create_thread(name=thread_name(question), auto_archive_duration=1440)
+            except discord.Forbidden:
+                log.warning("cannot start a thread in channel %s: missing permissions", interaction.channel_id)
+                raise StorybotError("I may not start threads here; a moderator can give me Create Public "
+                                    "Threads and Send Messages in Threads") from None
+            await asyncio.to_thread(self.catalog.add_follow_up_thread, thread.id, action.answer_id, story,
+                                    interaction.user.id)
+            self.follow_ups[thread.id] = story
+        log.info("user %s started follow-up thread %s on answer %s (story %s)", interaction.user.id, thread.id,
+                 action.answer_id, story)
+        await interaction.followup.send(f"Started <#{thread.id}>: ask your follow-up questions there, no mention "
+                                        "needed.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+        title = await asyncio.to_thread(self.catalog.story_title, story)
+        await thread.send(**send_kwargs(thread_intro(title)))
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="Your question about the story, e.g. What did Paris deny?")
@@ -197,7 +353,8 @@ class StoryCog(commands.Cog, name="Story"):
         """Ask about the story: each outlet answers in its own words, or is listed as not reporting it."""
         self.cooldown.charge(interaction.user.id)
         await interaction.response.defer(thinking=True)
-        reply = await self.answer(question, self.story_for(interaction.channel))
+        channel = interaction.channel or discord.Object(interaction.channel_id or 0)
+        reply = await self.answer(question, channel, interaction.user.id)
         await interaction.edit_original_response(**send_kwargs(reply))
 
     @app_commands.command(name="compare")
@@ -381,6 +538,9 @@ class StoryBot(commands.Bot):
         self.answer_pool.shutdown(wait=False, cancel_futures=True)
 
     async def setup_hook(self) -> None:
+        # The loaded model and index live as long as the bot: moved out of the collector's reach, a full
+        # collection no longer walks them, which otherwise stalls the event loop for hundreds of ms.
+        gc.freeze()
         answers = StoryCog(self)
         await self.add_cog(answers)
         await self.add_cog(LibraryCog(self, answers))

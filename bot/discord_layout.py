@@ -11,8 +11,10 @@ Discord counts, so a payload measured here is valid there.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
+from urllib.parse import quote as percent_encode
 
 from retrieval.comparison import Comparison
 from retrieval.models import Answer, OutletAnswer, Source, SourceSummary
@@ -36,10 +38,11 @@ EXAMPLE_QUESTION = "What did Paris deny?"
 
 @dataclass(frozen=True)
 class Message:
-    """What to send: content and/or embeds (as Discord's embed JSON)."""
+    """What to send: content and/or embeds (as Discord's embed JSON), and action rows of buttons."""
 
     content: str = ""
     embeds: tuple[dict, ...] = field(default_factory=tuple)
+    components: tuple[dict, ...] = field(default_factory=tuple)
 
 
 # --- text primitives -------------------------------------------------------------------------
@@ -127,50 +130,58 @@ NAME_CHARS = 120
 SHORT_NAME_CHARS = 40
 MIN_QUOTE_CHARS = 160
 MIN_SHORT_QUOTE_CHARS = 40
-# Each stage gives up a little more to fit: quotes per outlet, outlet name length, shortest quote.
+LINK_CHARS = 600  # a quote's link longer than this is left out rather than crowd out the quotes
+# Each stage gives up a little more to fit: quotes per outlet, outlet name length, shortest quote, links.
 _STAGES = (
-    (2, NAME_CHARS, MIN_QUOTE_CHARS),
-    (1, NAME_CHARS, MIN_QUOTE_CHARS),
-    (1, SHORT_NAME_CHARS, MIN_SHORT_QUOTE_CHARS),
+    (2, NAME_CHARS, MIN_QUOTE_CHARS, True),
+    (1, NAME_CHARS, MIN_QUOTE_CHARS, True),
+    (1, SHORT_NAME_CHARS, MIN_SHORT_QUOTE_CHARS, True),
+    (1, SHORT_NAME_CHARS, MIN_SHORT_QUOTE_CHARS, False),
 )
 
 
-def answer_message(answer: Answer, limit: int = CONTENT_LIMIT) -> Message:
+def answer_message(answer: Answer, limit: int = CONTENT_LIMIT, *, footer: str = "") -> Message:
     """Each outlet under its name with its quotes and citations, or 'not reported by'; fits `limit`.
 
-    Long quotes are shortened first (all to the same cap, so short ones stay whole); then second
-    quotes go, then outlet names shorten. Every outlet stays listed.
+    Each quote links to its article, scrolled to the quote, where the source has a web URL. Long
+    quotes are shortened first (all to the same cap, so short ones stay whole); then second quotes
+    go, then outlet names shorten, then links go. Every outlet stays listed.
     """
     longest = max((len(q.text) for o in answer.outlets for q in o.quotes), default=0)
-    for max_quotes, name_chars, min_quote in _STAGES:
-        full = _answer_text(answer, max_quotes, name_chars, longest)
+    for max_quotes, name_chars, min_quote, links in _STAGES:
+        def text(quote_chars: int) -> str:
+            return _answer_text(answer, max_quotes, name_chars, quote_chars, links, footer)
+
+        full = text(longest)
         if measure(full) <= limit:
             return Message(content=full)
         low = min(min_quote, longest)
-        if measure(_answer_text(answer, max_quotes, name_chars, low)) > limit:
+        if measure(text(low)) > limit:
             continue
         high = longest
         while low < high:  # the largest quote cap that fits; length grows with the cap
             mid = (low + high + 1) // 2
-            if measure(_answer_text(answer, max_quotes, name_chars, mid)) <= limit:
+            if measure(text(mid)) <= limit:
                 low = mid
             else:
                 high = mid - 1
-        return Message(content=_answer_text(answer, max_quotes, name_chars, low))
+        return Message(content=text(low))
     return Message(content=_answer_overflow(answer, limit))
 
 
-def _answer_text(answer: Answer, max_quotes: int, name_chars: int, quote_chars: int) -> str:
+def _answer_text(answer: Answer, max_quotes: int, name_chars: int, quote_chars: int, links: bool = False,
+                 footer: str = "") -> str:
     blocks = [_question_line(answer)]
-    blocks += [_outlet_block(o, max_quotes, name_chars, quote_chars) for o in answer.outlets]
-    return "\n\n".join(blocks)
+    blocks += [_outlet_block(o, max_quotes, name_chars, quote_chars, links) for o in answer.outlets]
+    return "\n\n".join(blocks + ([footer] if footer else []))
 
 
 def _question_line(answer: Answer) -> str:
     return f"**Q:** {fit(answer.question, QUESTION_CHARS)}"
 
 
-def _outlet_block(entry: OutletAnswer, max_quotes: int, name_chars: int, quote_chars: int) -> str:
+def _outlet_block(entry: OutletAnswer, max_quotes: int, name_chars: int, quote_chars: int,
+                  links: bool = False) -> str:
     name = fit(entry.outlet, name_chars)
     if not entry.covered or not entry.quotes:
         return f"Not reported by **{name}** ({code(entry.source_id)})."
@@ -178,7 +189,10 @@ def _outlet_block(entry: OutletAnswer, max_quotes: int, name_chars: int, quote_c
     for quote in entry.quotes[:max_quotes]:
         lines.append(f"> {fit(quote.text, quote_chars)}")
         said = f", attributed to {fit(quote.attribution.speaker, 60)}" if quote.attribution else ""
-        lines.append(f"> — {code(entry.source_id)}, chars {quote.start}–{quote.end}{said}")
+        link = text_fragment_url(entry.url, quote.text) if links else None
+        # `<…>` inside a masked link keeps Discord from unfurling a preview of the article.
+        read = f" · [read it there](<{link}>)" if link and len(link) <= LINK_CHARS else ""
+        lines.append(f"> — {code(entry.source_id)}, chars {quote.start}–{quote.end}{said}{read}")
     return "\n".join(lines)
 
 
@@ -198,6 +212,239 @@ def _answer_overflow(answer: Answer, limit: int) -> str:
 
 def _more_outlets(count: int) -> str:
     return f"… and {count} more outlet{'s' if count > 1 else ''} not shown here; `/sources` lists them all."
+
+
+# --- links to the quote in its article ---------------------------------------------------------
+
+FRAGMENT_EXACT_CHARS = 80
+FRAGMENT_EDGE_WORDS = 4
+
+
+def text_fragment_url(url: str | None, quote: str) -> str | None:
+    """The article's URL with a text fragment (`#:~:text=…`) that scrolls to and highlights the quote.
+
+    Per the Text Fragments spec, each term is percent-encoded with `-`, `&` and `,` encoded too (they
+    are the directive's syntax). A quote longer than FRAGMENT_EXACT_CHARS is given as
+    `textStart,textEnd` (its first and last words), which stays short and still spans the quote.
+    None when there is no http(s) URL or no words to find.
+    """
+    if not _is_link(url) or not quote.strip():
+        return None
+    base, _, fragment = url.partition("#")  # type: ignore[union-attr]
+    base = base.replace("(", "%28").replace(")", "%29")  # a bare `)` would end a Discord masked link
+    fragment = _encode_fragment(fragment.split(":~:", 1)[0])  # a fragment already there is kept
+    # Browsers match rendered text, where any run of whitespace is one space. Only the ends of a very
+    # long quote are split into words: a quote can be megabytes long.
+    words = quote.split() if len(quote) <= 2000 else []
+    if words and (len(" ".join(words)) <= FRAGMENT_EXACT_CHARS or len(words) <= 2 * FRAGMENT_EDGE_WORDS):
+        directive = _fragment_term(" ".join(words))
+    else:
+        start = " ".join(quote[:1000].split()[:FRAGMENT_EDGE_WORDS])
+        end = " ".join(quote[-1000:].split()[-FRAGMENT_EDGE_WORDS:])
+        directive = f"{_fragment_term(start)},{_fragment_term(end)}"
+    return f"{base}#{fragment}:~:text={directive}"
+
+
+def _fragment_term(text: str) -> str:
+    """A text directive's term: percent-encoded, with the directive's own syntax (`-`, `&`, `,`) encoded."""
+    return percent_encode(text, safe="").replace("-", "%2D")
+
+
+def _encode_fragment(fragment: str) -> str:
+    return percent_encode(fragment, safe="%!$'*+;=:@/?_.~-").replace("(", "%28").replace(")", "%29")
+
+
+# --- answers in pages, with buttons --------------------------------------------------------------
+
+OUTLETS_PER_PAGE = 5
+CUSTOM_ID_PREFIX = "storybot"
+BUTTON_PRIMARY, BUTTON_SECONDARY, BUTTON_SUCCESS, BUTTON_DANGER = 1, 2, 3, 4
+
+
+class Action(NamedTuple):
+    """What a button asks for: `kind` (context, vote, thread, page), the answer's id and an argument."""
+
+    kind: str
+    answer_id: str
+    arg: str = ""
+
+
+def page_count(answer: Answer, per_page: int = OUTLETS_PER_PAGE) -> int:
+    return max(1, -(-len(answer.outlets) // per_page))
+
+
+def page_outlets(answer: Answer, page: int, per_page: int = OUTLETS_PER_PAGE) -> list[OutletAnswer]:
+    page = min(max(page, 0), page_count(answer, per_page) - 1)
+    return answer.outlets[page * per_page:(page + 1) * per_page]
+
+
+def answer_page(answer: Answer, answer_id: str, page: int = 0, *, thread_button: bool = True,
+                per_page: int = OUTLETS_PER_PAGE, limit: int = CONTENT_LIMIT) -> Message:
+    """One page of an answer (at most `per_page` outlets) with its buttons; fits `limit`.
+
+    Buttons: Context, 👍, 👎, Follow up (left out where a thread cannot be started) and, when the
+    story has more outlets than a page holds, Previous / Next. Their custom ids carry the answer's
+    id and the page, so they work for as long as the answer is stored, across restarts.
+    """
+    pages = page_count(answer, per_page)
+    page = min(max(page, 0), pages - 1)
+    shown = page_outlets(answer, page, per_page)
+    footer = ""
+    if pages > 1:
+        first = page * per_page + 1
+        footer = (f"*Outlets {first}–{first + len(shown) - 1} of {len(answer.outlets)}* "
+                  "· Previous / Next show the others.")
+    text = answer_message(answer.model_copy(update={"outlets": shown}), limit, footer=footer).content
+    return Message(content=text, components=answer_components(answer_id, page, pages, thread_button=thread_button))
+
+
+def answer_components(answer_id: str, page: int, pages: int, *, thread_button: bool = True) -> tuple[dict, ...]:
+    """The action rows under an answer, as Discord's component JSON."""
+    row = [
+        _button("Context", custom_id(Action("context", answer_id, str(page))), BUTTON_SECONDARY, "📖"),
+        _button("", custom_id(Action("vote", answer_id, "up")), BUTTON_SECONDARY, "👍"),
+        _button("", custom_id(Action("vote", answer_id, "down")), BUTTON_SECONDARY, "👎"),
+    ]
+    if thread_button:
+        row.append(_button("Follow up", custom_id(Action("thread", answer_id)), BUTTON_PRIMARY, "🧵"))
+    rows = [{"type": 1, "components": row}]
+    if pages > 1:
+        # Ids in one message must differ: with two or more pages, previous and next never coincide.
+        previous, following = max(page - 1, 0), min(page + 1, pages - 1)
+        rows.append({"type": 1, "components": [
+            _button("Previous", custom_id(Action("page", answer_id, str(previous))), BUTTON_SECONDARY, "◀",
+                    disabled=page == 0),
+            _button("Next", custom_id(Action("page", answer_id, str(following))), BUTTON_SECONDARY, "▶",
+                    disabled=page + 1 >= pages),
+        ]})
+    return tuple(rows)
+
+
+def _button(label: str, cid: str, style: int, emoji: str, *, disabled: bool = False) -> dict:
+    button: dict = {"type": 2, "style": style, "custom_id": cid, "emoji": {"name": emoji}, "disabled": disabled}
+    if label:
+        button["label"] = label
+    return button
+
+
+def custom_id(action: Action) -> str:
+    """`storybot:<kind>:<answer id>[:<arg>]`, at most Discord's 100 characters."""
+    parts = [CUSTOM_ID_PREFIX, action.kind, action.answer_id] + ([action.arg] if action.arg else [])
+    made = ":".join(parts)
+    if len(made) > 100:
+        raise ValueError(f"custom id too long: {made!r}")
+    return made
+
+
+_CUSTOM_ID = re.compile(rf"{CUSTOM_ID_PREFIX}:(context|vote|thread|page):([A-Za-z0-9_-]{{1,64}})(?::([a-z0-9]{{1,8}}))?")
+
+
+def parse_custom_id(value: str) -> Action | None:
+    """The action a button's custom id names, or None when it is not one of storybot's buttons."""
+    match = _CUSTOM_ID.fullmatch(value or "")
+    if match is None:
+        return None
+    kind, answer_id, arg = match.group(1), match.group(2), match.group(3) or ""
+    if kind == "vote" and arg not in ("up", "down"):
+        return None
+    if kind in ("context", "page") and not arg.isdigit():
+        return None
+    return Action(kind, answer_id, arg)
+
+
+def vote_text(vote: int, previous: int | None) -> str:
+    """The ephemeral note after a 👍 / 👎 click: recorded, changed or confirmed."""
+    mark = "👍" if vote > 0 else "👎"
+    if previous is None:
+        return f"Thanks: your {mark} is recorded."
+    if previous == vote:
+        return f"Your {mark} was already recorded; it still counts once."
+    return f"Changed your vote to {mark}."
+
+
+def thread_name(question: str) -> str:
+    """A follow-up thread's name: the question, within Discord's 100 characters."""
+    return shorten(f"Follow-up: {question_text(question) or 'the story'}", 100)
+
+
+def thread_intro(story_title: str) -> Message:
+    """The bot's first message in a follow-up thread."""
+    return Message(content=f"Ask follow-up questions here, no mention needed: they are answered from "
+                           f"**{fit(story_title, 200)}**.")
+
+
+# --- the paragraph around each quote ----------------------------------------------------------
+
+PARAGRAPH_CHARS = 900
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+
+
+def paragraph_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The offsets of the paragraph holding text[start:end]: from the blank line before to the one after."""
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    before = [m.end() for m in _BLANK_LINE.finditer(text, 0, start)]
+    after = _BLANK_LINE.search(text, end)
+    return (before[-1] if before else 0), (after.start() if after else len(text))
+
+
+def paragraph_excerpt(text: str, start: int, end: int, limit: int = PARAGRAPH_CHARS) -> str:
+    """The paragraph around a quote, escaped, the quote in bold, cut around it to fit `limit`."""
+    p_start, p_end = paragraph_span(text, start, end)
+    # Only what can be shown is read: anything past 4 × limit is cut (and marked cut) below anyway.
+    reach = 4 * limit
+    before, quote = text[max(p_start, start - reach):start], text[start:min(end, start + reach)]
+    after = text[end:min(p_end, end + reach)]
+    budget = limit
+    while True:
+        quote_room = max(20, budget * 2 // 3)
+        shown_quote = shorten(" ".join(quote.split()), quote_room)
+        side = max(0, (budget - measure(shown_quote)) // 2)
+        left = _shorten_left(" ".join(before.split()), side)
+        right = shorten(" ".join(after.split()), side)
+        parts = [_escape_piece(left), f"**{escape(shown_quote)}**" if shown_quote else "", _escape_piece(right)]
+        out = " ".join(p for p in parts if p)
+        if measure(out) <= limit or budget <= 40:
+            return out if measure(out) <= limit else shorten(out, limit)
+        budget -= measure(out) - limit
+
+
+def _shorten_left(text: str, limit: int) -> str:
+    """Keep the end of `text` (the words just before a quote), marking the cut at its start."""
+    if measure(text) <= limit:
+        return text
+    kept = shorten(text[::-1], limit)[::-1]  # reversed twice: cuts at a word boundary from the left
+    return kept if kept.startswith(ELLIPSIS) else ELLIPSIS + kept.lstrip(ELLIPSIS)
+
+
+def _escape_piece(text: str) -> str:
+    return escape(text) if text.strip() else ""
+
+
+def context_message(answer: Answer, page: int, texts: Mapping[str, str], per_page: int = OUTLETS_PER_PAGE) -> Message:
+    """The paragraph around each quote on a page of an answer: one embed field per outlet, within limits.
+
+    `texts` maps source id to the source's stored text (the quotes' offsets point into it).
+    """
+    entries = [o for o in page_outlets(answer, page, per_page) if o.covered and o.quotes and o.source_id in texts]
+    if not entries:
+        return Message(content="None of these outlets is quoted, so there is no paragraph to show.")
+    title = fit(f"In context: {answer.question}", EMBED_TITLE_LIMIT)
+    room = (EMBED_TOTAL_LIMIT - measure(title) - 100) // len(entries)
+    fields = []
+    for entry in entries:
+        name = fit(entry.outlet, 100) or entry.source_id
+        value_limit = min(EMBED_FIELD_VALUE_LIMIT, room - measure(name))
+        spans = []
+        for quote in entry.quotes:
+            span = paragraph_span(texts[entry.source_id], quote.start, quote.end)
+            if span not in [s for s, _ in spans]:
+                spans.append((span, quote))
+        each = value_limit // len(spans) - 2
+        value = "\n\n".join(paragraph_excerpt(texts[entry.source_id], q.start, q.end, each) for _, q in spans)
+        fields.append({"name": name, "value": value or "(empty)", "inline": False})
+    embed = {"title": title, "fields": fields,
+             "footer": {"text": "Each quote in bold, in the paragraph the article printed it in."}}
+    return Message(embeds=(embed,))
 
 
 # --- sources, one source, help -----------------------------------------------------------------

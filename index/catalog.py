@@ -1,4 +1,5 @@
-"""The library's catalog in SQLite: stories, sources, passages by stable key, and the embedding cache.
+"""The library's catalog in SQLite: stories, sources, passages by stable key, the embedding cache, and
+what the Discord bot keeps (channel bindings, the answers it sent, votes on them, its follow-up threads).
 
 One file (`catalog.sqlite`, WAL). Every add or remove is one transaction that also bumps the catalog's
 `generation`, so a vector store can tell whether it mirrors the catalog (see `library.Library.sync`).
@@ -9,6 +10,7 @@ never name the wrong sentence. Passage text is not stored twice: it is `source.t
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -20,7 +22,7 @@ from index.errors import StorybotError, UnknownSourceError, UnknownStoryError
 from index.hashing import text_sha256
 from index.models import Passage, Source
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -78,6 +80,28 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 """
 
+# Each step takes a catalog from the version before it to its own; a new catalog gets _SCHEMA + every step.
+_MIGRATIONS = {
+    2: """
+CREATE TABLE IF NOT EXISTS answers (
+    id TEXT PRIMARY KEY,
+    story_id TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answer_json TEXT NOT NULL,
+    channel_id INTEGER,
+    user_id INTEGER,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS follow_up_threads (
+    thread_id INTEGER PRIMARY KEY,
+    answer_id TEXT NOT NULL UNIQUE,
+    story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    started_by INTEGER,
+    started_at TEXT NOT NULL
+);
+""",
+}
+
 _SOURCE_COLUMNS = "id, story_id, outlet, title, text, url, date, credit, author, language"
 
 
@@ -96,6 +120,8 @@ class Catalog:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection serves every thread (the bot writes from worker threads): a transaction is its own.
+        self._write_lock = threading.RLock()
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -103,9 +129,12 @@ class Catalog:
             self.db.execute("PRAGMA synchronous=NORMAL")
             version = self._schema_version()
             if version is None:
+                steps = "".join(_MIGRATIONS.values())
                 self.db.executescript(  # one script, one transaction: a killed first open leaves no half schema
-                    f"BEGIN IMMEDIATE; {_SCHEMA} INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');"
-                    " INSERT OR IGNORE INTO meta VALUES ('generation', '0'); COMMIT;")
+                    f"BEGIN IMMEDIATE; {_SCHEMA} {steps} INSERT OR IGNORE INTO meta VALUES ('schema_version', "
+                    f"'{SCHEMA_VERSION}'); INSERT OR IGNORE INTO meta VALUES ('generation', '0'); COMMIT;")
+            elif version < SCHEMA_VERSION:
+                self._migrate(version)
             elif version != SCHEMA_VERSION:
                 raise StorybotError(
                     f"the library catalog {self.path} has schema version {version}, this storybot reads "
@@ -113,6 +142,12 @@ class Catalog:
                 )
         except sqlite3.DatabaseError as exc:
             raise StorybotError(f"the library catalog {self.path} cannot be opened: {exc}") from None
+
+    def _migrate(self, version: int) -> None:
+        """Bring an older catalog up to SCHEMA_VERSION, all steps in one transaction."""
+        steps = "".join(_MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1))
+        self.db.executescript(f"BEGIN IMMEDIATE; {steps} UPDATE meta SET value = '{SCHEMA_VERSION}' "
+                              "WHERE key = 'schema_version'; COMMIT;")
 
     def _schema_version(self) -> int | None:
         exists = self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
@@ -127,13 +162,14 @@ class Catalog:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic write: everything inside commits together or not at all."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self._write_lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     def _bump(self) -> None:
         self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
@@ -316,3 +352,57 @@ class Catalog:
         with self.transaction():
             self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",
                                 [(model, sha, np.asarray(v, dtype=np.float32).tobytes()) for sha, v in vectors.items()])
+
+    # --- what the Discord bot keeps ----------------------------------------------------------------
+
+    def store_answer(self, answer_id: str, story_id: str, question: str, answer_json: str,
+                     channel_id: int | None = None, user_id: int | None = None) -> None:
+        """Keep an answer the bot sent, so its buttons (votes, context, pages) work for as long as it is stored."""
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (answer_id, story_id, question, answer_json, channel_id, user_id, _now()))
+
+    def stored_answer(self, answer_id: str) -> tuple[str, str, str] | None:
+        """(story id, question, answer JSON) of a stored answer, or None."""
+        return self.db.execute("SELECT story_id, question, answer_json FROM answers WHERE id=?",
+                               (answer_id,)).fetchone()
+
+    def vote(self, answer_id: str, user_id: int, vote: int) -> int | None:
+        """Record a user's 👍 (1) or 👎 (-1) on a stored answer; return their previous vote, if any.
+
+        One row per user per answer: voting again replaces the vote (or confirms it), never adds a row.
+        """
+        if vote not in (-1, 1):
+            raise ValueError(f"a vote is 1 or -1, not {vote!r}")
+        with self.transaction():
+            stored = self.db.execute("SELECT story_id, question, answer_json FROM answers WHERE id=?",
+                                     (answer_id,)).fetchone()
+            if stored is None:
+                raise StorybotError("that answer is no longer stored, so it cannot be voted on")
+            previous = self.db.execute("SELECT vote FROM feedback WHERE answer_id=? AND user_id=?",
+                                       (answer_id, user_id)).fetchone()
+            self.db.execute(
+                "INSERT INTO feedback (answer_id, user_id, vote, question, story_id, answer_json, voted_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id, user_id) DO UPDATE SET vote=excluded.vote, "
+                "voted_at=excluded.voted_at", (answer_id, user_id, vote, stored[1], stored[0], stored[2], _now()))
+        return previous[0] if previous else None
+
+    def feedback(self) -> list[tuple[str, int, str, str, str, str]]:
+        """(answer id, vote, question, story id, answer JSON, voted at) for every vote, oldest first."""
+        return self.db.execute("SELECT answer_id, vote, question, story_id, answer_json, voted_at FROM feedback "
+                               "ORDER BY voted_at, rowid").fetchall()
+
+    def add_follow_up_thread(self, thread_id: int, answer_id: str, story_id: str, user_id: int | None) -> None:
+        """Remember a thread the bot started on an answer: its messages are questions about that story."""
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO follow_up_threads VALUES (?, ?, ?, ?, ?)",
+                            (thread_id, answer_id, story_id, user_id, _now()))
+
+    def follow_up_threads(self) -> dict[int, str]:
+        """Every follow-up thread and the story it answers from."""
+        return dict(self.db.execute("SELECT thread_id, story_id FROM follow_up_threads"))
+
+    def thread_of(self, answer_id: str) -> int | None:
+        """The follow-up thread started on this answer, if any."""
+        row = self.db.execute("SELECT thread_id FROM follow_up_threads WHERE answer_id=?", (answer_id,)).fetchone()
+        return row[0] if row else None

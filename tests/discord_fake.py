@@ -23,6 +23,17 @@ It plays Discord's side strictly, so a test fails where Discord would refuse:
   and their times kept; member requests get a chunk; frames are zlib-stream compressed when asked.
 - Mentions: every message the bot sends records who it would ping (`Sent.pings`), by Discord's
   allowed_mentions rules; a bot must never ping anyone here.
+- Components: at most 5 action rows of at most 5 buttons; a button has a style 1-5, a label (≤ 80) or an
+  emoji, a custom id of 1-100 characters unique in its message (a link button a URL instead). `click`
+  sends a component interaction (type 3) for a button the message really shows and that is enabled; it
+  may be answered with a message (4), a deferral (5, 6) or an update of the message (7).
+- Threads: a thread started from a message (`POST /channels/{c}/messages/{m}/threads`) takes the message's
+  id, is announced with THREAD_CREATE, accepts messages, and only one thread per message (160004).
+- Attachments: an attachment option is given to `invoke` as (filename, bytes); the file is served from a
+  loopback CDN URL and sent in `data.resolved.attachments`, as Discord does (at most 10 MB).
+- Faults: `fail_next` makes the next matching request get Discord's 429 (with `retry_after`, the
+  rate-limit headers and `Via`, as discord.py expects before it retries) or a 403 50013 Missing
+  Permissions. They are kept in `faults_served`, not in `rejections` (they are not the bot's fault).
 """
 
 from __future__ import annotations
@@ -53,7 +64,9 @@ TOKEN_LIFETIME = 15 * 60
 EPHEMERAL, SUPPRESS_EMBEDS, LOADING, SUPPRESS_NOTIFICATIONS = 1 << 6, 1 << 2, 1 << 7, 1 << 12
 PRIVILEGED_INTENTS = {1 << 1: "GUILD_MEMBERS", 1 << 8: "GUILD_PRESENCES", 1 << 15: "MESSAGE_CONTENT"}
 MESSAGE_CONTENT_INTENT = 1 << 15
-OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "number": 10}
+OPTION_TYPES = {"string": 3, "integer": 4, "boolean": 5, "number": 10, "attachment": 11}
+ATTACHMENT_OPTION = 11
+ATTACHMENT_LIMIT = 10 * 1024 * 1024
 _NAME = re.compile(r"^[-_\w]{1,32}$")
 _USER_MENTION = re.compile(r"(?<!\\)<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"(?<!\\)<@&(\d+)>")
@@ -107,16 +120,31 @@ class Sent:
 
 
 @dataclass
+class Fault:
+    """A response the fake gives to the next `times` requests matching method and path, instead of serving them."""
+
+    method: str
+    path: str  # a regular expression over the path after /api/v10
+    status: int
+    code: int
+    message: str
+    retry_after: float = 0.0
+    times: int = 1
+
+
+@dataclass
 class FakeInteraction:
     """One INTERACTION_CREATE and everything the bot did about it."""
 
     id: int
     token: str
-    kind: int  # 2 application command, 4 autocomplete
-    name: str
+    kind: int  # 2 application command, 3 component, 4 autocomplete
+    name: str  # the command's name, or the clicked button's custom id
     user: dict
     channel_id: int
     created: float
+    message_id: int | None = None  # the message whose button was clicked
+    updated: dict | None = None  # the message as a type-7 response left it
     acked: float | None = None
     ack_type: int | None = None
     original: dict | None = None
@@ -141,7 +169,7 @@ class FakeInteraction:
 
     @property
     def answered(self) -> bool:
-        return self.choices is not None or bool(self.replies)
+        return self.choices is not None or bool(self.replies) or self.updated is not None
 
 
 def message_problems(payload: dict, *, interaction: bool = False) -> list[str]:
@@ -162,9 +190,49 @@ def message_problems(payload: dict, *, interaction: bool = False) -> list[str]:
     if total > 6000:
         problems.append("embeds: Embed size exceeds maximum size of 6000")
     problems += _allowed_mentions_problems(payload.get("allowed_mentions"))
+    problems += component_problems(payload.get("components"))
     allowed_flags = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | (EPHEMERAL if interaction else 0)
     if (payload.get("flags") or 0) & ~allowed_flags:
         problems.append("flags: contains flags a bot cannot set here")
+    return problems
+
+
+def component_problems(rows: list | None) -> list[str]:
+    """What Discord says about a message's action rows of buttons (other component types are not used here)."""
+    if not rows:
+        return []
+    problems, seen = [], set()
+    if len(rows) > 5:
+        problems.append("components: Must be 5 or fewer in length.")
+    for i, row in enumerate(rows):
+        where = f"components.{i}"
+        if row.get("type") != 1:
+            problems.append(f"{where}.type: top-level components must be action rows (type 1)")
+            continue
+        items = row.get("components") or []
+        if not 1 <= len(items) <= 5:
+            problems.append(f"{where}.components: Must be between 1 and 5 in length.")
+        for j, item in enumerate(items):
+            spot = f"{where}.components.{j}"
+            if item.get("type") != 2:
+                problems.append(f"{spot}.type: only buttons (type 2) are expected here")
+                continue
+            style, custom_id, label = item.get("style"), item.get("custom_id"), item.get("label")
+            if style not in (1, 2, 3, 4, 5):
+                problems.append(f"{spot}.style: Value must be one of (1, 2, 3, 4, 5).")
+            if label is not None and len(label) > 80:
+                problems.append(f"{spot}.label: Must be 80 or fewer in length.")
+            if not label and not item.get("emoji"):
+                problems.append(f"{spot}: a button needs a label or an emoji")
+            if style == 5:
+                if custom_id is not None or not re.fullmatch(r"https?://\S+", item.get("url") or ""):
+                    problems.append(f"{spot}: a link button has a url and no custom_id")
+            elif not isinstance(custom_id, str) or not 1 <= len(custom_id) <= 100:
+                problems.append(f"{spot}.custom_id: Must be between 1 and 100 in length.")
+            elif custom_id in seen:
+                problems.append(f"{spot}.custom_id: Component custom id cannot be duplicated")
+            else:
+                seen.add(custom_id)
     return problems
 
 
@@ -257,8 +325,14 @@ class FakeDiscord:
         self.guild_id = self.snowflake()
         self.channel_id = self.snowflake()
         self.other_channel_id = self.snowflake()
-        self.channels = {self.channel_id: "questions", self.other_channel_id: "off-topic"}
+        self.third_channel_id = self.snowflake()
+        self.channels = {self.channel_id: "questions", self.other_channel_id: "off-topic",
+                         self.third_channel_id: "elections"}
+        self.threads: dict[int, dict] = {}  # thread id -> {"parent_id", "owner_id", "name"}
         self.role_id = self.snowflake()
+        self.faults: list[Fault] = []
+        self.uploads: dict[str, bytes] = {}  # attachment id -> bytes served at its CDN URL
+        self.faults_served: list[tuple[str, str, int, int]] = []
 
         self.messages: dict[int, dict] = {}
         self.sent: list[Sent] = []
@@ -284,6 +358,7 @@ class FakeDiscord:
         app = web.Application(middlewares=[self._errors])
         r = app.router
         r.add_get("/", self._gateway)
+        r.add_get("/attachments/{channel}/{attachment}/{filename}", self._cdn)
         bot_routes: list[tuple[str, str, Callable]] = [
             ("GET", "/users/@me", self._get_me),
             ("GET", "/oauth2/applications/@me", self._get_application),
@@ -294,6 +369,7 @@ class FakeDiscord:
             ("PUT", "/applications/{app}/guilds/{guild}/commands", self._put_commands),
             ("GET", "/applications/{app}/guilds/{guild}/commands", self._get_commands),
             ("POST", "/channels/{channel}/messages", self._post_channel_message),
+            ("POST", "/channels/{channel}/messages/{message}/threads", self._start_thread),
             ("POST", "/channels/{channel}/typing", self._typing),
             ("POST", "/interactions/{interaction}/{token}/callback", self._callback),
             ("GET", "/webhooks/{app}/{token}/messages/@original", self._get_original),
@@ -368,6 +444,63 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", {**message, "member": self._member(author, with_user=False)})
         return message
 
+    async def click(self, message: dict, custom_id: str, *, user: dict | None = None,
+                    permissions: int | None = None) -> FakeInteraction:
+        """A user clicks a button on a message: only a button the message shows, and only when it is enabled."""
+        current = self.messages.get(int(message["id"]), message)
+        buttons = {b.get("custom_id"): b for row in current.get("components") or [] for b in row["components"]}
+        if custom_id not in buttons:
+            raise ValueError(f"the message shows no button {custom_id!r}; Discord's client could not click it")
+        if buttons[custom_id].get("disabled"):
+            raise ValueError(f"the button {custom_id!r} is disabled; Discord's client would not send the click")
+        user = user or self.new_user()
+        channel_id = int(current["channel_id"])
+        interaction = FakeInteraction(id=self.snowflake(), token=f"aW50ZXJhY3Rpb24.{secrets.token_urlsafe(48)}",
+                                      kind=3, name=custom_id, user=user, channel_id=channel_id, created=0.0,
+                                      message_id=int(current["id"]))
+        payload = {
+            "id": str(interaction.id), "application_id": str(self.application_id), "type": 3,
+            "token": interaction.token, "version": 1, "message": current,
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "guild_id": str(self.guild_id), "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "channel_id": str(channel_id), "channel": self._channel(channel_id),
+            "member": {**self._member(user), "permissions": str(permissions if permissions is not None
+                                                                 else (1 << 10) | (1 << 11) | (1 << 31))},
+            "app_permissions": str((1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 35) | (1 << 38)),
+            "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        self.interactions[interaction.id] = interaction
+        interaction.created = time.monotonic()
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    def _upload(self, filename: str, data: bytes) -> dict:
+        """Store a file as Discord's CDN would and describe it as an interaction's resolved attachment."""
+        if len(data) > ATTACHMENT_LIMIT:
+            raise ValueError(f"Discord's client refuses a {len(data):,}-byte upload")
+        attachment_id = str(self.snowflake())
+        self.uploads[attachment_id] = data
+        url = f"http://127.0.0.1:{self.port}/attachments/{self.channel_id}/{attachment_id}/{filename}"
+        return {"id": attachment_id, "filename": filename, "size": len(data), "url": url, "proxy_url": url,
+                "content_type": "text/plain; charset=utf-8" if filename.endswith((".txt", ".md")) else
+                "application/octet-stream", "ephemeral": True}
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        data = self.uploads.get(request.match_info["attachment"])
+        if data is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    def thread_on(self, message: dict) -> int | None:
+        """The id of the thread started from this message, if any."""
+        return int(message["id"]) if int(message["id"]) in self.threads else None
+
+    def in_channel(self, channel_id: int) -> list[Sent]:
+        """What the bot sent in a channel or thread, oldest first."""
+        return [s for s in self.sent if int(s.message["channel_id"]) == channel_id]
+
     async def invoke(self, name: str, options: dict[str, Any] | None = None, *, user: dict | None = None,
                      channel_id: int | None = None, focused: str | None = None, subcommand: str | None = None,
                      permissions: int | None = None) -> FakeInteraction:
@@ -385,10 +518,15 @@ class FakeDiscord:
             command = subs[subcommand]
         declared = {o["name"]: o for o in command.get("options", [])}
         data_options = []
+        resolved: dict[str, dict] = {}
         for key, value in options.items():
             if key not in declared:
                 raise ValueError(f"/{name} has no option {key!r}; Discord's client would not send it")
             spec = declared[key]
+            if spec["type"] == ATTACHMENT_OPTION:  # (filename, bytes): uploaded first, sent as its id
+                attachment = self._upload(*value)
+                resolved[attachment["id"]] = attachment
+                value = attachment["id"]
             if key != focused and spec["type"] == 3 and not spec.get("min_length", 0) <= len(value) <= spec.get(
                     "max_length", 6000):
                 raise ValueError(f"/{name} {key}: Discord's client refuses {len(value)} characters")
@@ -405,6 +543,8 @@ class FakeDiscord:
         if subcommand is not None:
             data_options = [{"name": subcommand, "type": 1, "options": data_options}]
         data = {"id": self._registered(name)[0]["id"], "name": name, "type": 1, "options": data_options}
+        if resolved:
+            data["resolved"] = {"attachments": resolved}
         if guild_id is not None:
             data["guild_id"] = str(guild_id)
         payload = {
@@ -450,6 +590,11 @@ class FakeDiscord:
         async with self._send_lock:
             self._seq += 1
             await self._send({"op": 0, "t": event, "s": self._seq, "d": data})
+
+    async def _echo(self, event: str, data: dict) -> None:
+        """The gateway event for something the bot did over REST: Discord sends it if the bot is connected."""
+        if self._ws is not None and not self._ws.closed and self._ready.is_set():
+            await self.dispatch(event, data)
 
     async def _send(self, payload: dict) -> None:
         ws = self._ws
@@ -531,6 +676,10 @@ class FakeDiscord:
 
     @web.middleware
     async def _errors(self, request: web.Request, handler: Callable) -> web.StreamResponse:
+        fault = self._fault_for(request)
+        if fault is not None:
+            await self._notify()
+            return fault
         try:
             return await handler(request)
         except DiscordError as error:
@@ -545,6 +694,36 @@ class FakeDiscord:
         except web.HTTPException as error:  # aiohttp's own: unknown route, bad method
             self.rejections.append(Rejection(request.method, request.path, error.status, 0, error.reason))
             return _json({"message": f"{error.status}: {error.reason}", "code": 0}, status=error.status)
+
+    def fail_next(self, method: str, path: str, *, status: int = 429, code: int | None = None,
+                  retry_after: float = 0.5, times: int = 1) -> Fault:
+        """Answer the next `times` requests matching (method, path regex) with a 429 or a refusal such as 50013."""
+        if status == 429:
+            fault = Fault(method, path, 429, 0, "You are being rate limited.", retry_after, times)
+        elif code == 50013:
+            fault = Fault(method, path, 403, 50013, "Missing Permissions", times=times)
+        else:
+            fault = Fault(method, path, status, code or 0, "Injected failure", times=times)
+        self.faults.append(fault)
+        return fault
+
+    def _fault_for(self, request: web.Request) -> web.Response | None:
+        path = request.path.removeprefix(API_PATH)
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == request.method and re.fullmatch(fault.path, path):
+                fault.times -= 1
+                self.faults_served.append((request.method, path, fault.status, fault.code))
+                if fault.status != 429:
+                    return _json({"message": fault.message, "code": fault.code}, status=fault.status)
+                body = {"message": fault.message, "retry_after": fault.retry_after, "global": False, "code": 0}
+                headers = {"Retry-After": str(max(1, round(fault.retry_after))), "X-RateLimit-Limit": "5",
+                           "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": str(fault.retry_after),
+                           "X-RateLimit-Bucket": "loopback-" + fault.method.lower(), "X-RateLimit-Scope": "user",
+                           "Via": "1.1 google"}
+                response = _json(body, status=429)
+                response.headers.update(headers)
+                return response
+        return None
 
     def _authorize(self, request: web.Request) -> None:
         if request.headers.get("Authorization") != f"Bot {self.token}":
@@ -610,7 +789,7 @@ class FakeDiscord:
     async def _post_channel_message(self, request: web.Request) -> web.Response:
         self._authorize(request)
         channel_id = int(request.match_info["channel"])
-        if channel_id not in self.channels:
+        if channel_id not in self.channels and channel_id not in self.threads:
             raise DiscordError(404, 10003, "Unknown Channel")
         payload = await self._message_payload(request)
         reference = payload.get("message_reference")
@@ -621,11 +800,39 @@ class FakeDiscord:
                 raise DiscordError(400, 50035, "Invalid Form Body",
                                    {"message_reference": "Unknown message"})
         message = self._message(channel_id, self.bot_user, payload.get("content") or "", embeds=payload.get("embeds"),
-                                flags=payload.get("flags") or 0, reply_to=replied)
+                                flags=payload.get("flags") or 0, reply_to=replied, components=payload.get("components"))
         replied_author = replied["author"]["id"] if replied else None
         await self._record("channel", message, payload, replied_author)
-        await self.dispatch("MESSAGE_CREATE", {**message, "member": self._member(self.bot_user, with_user=False)})
+        await self._echo("MESSAGE_CREATE", {**message, "member": self._member(self.bot_user, with_user=False)})
         return _json(message)
+
+    async def _start_thread(self, request: web.Request) -> web.Response:
+        self._authorize(request)
+        channel_id, message_id = int(request.match_info["channel"]), int(request.match_info["message"])
+        if channel_id not in self.channels:
+            raise DiscordError(404, 10003, "Unknown Channel")  # threads have no threads; unknown channels neither
+        message = self.messages.get(message_id)
+        if message is None or int(message["channel_id"]) != channel_id:
+            raise DiscordError(404, 10008, "Unknown Message")
+        if message["flags"] & EPHEMERAL:
+            raise DiscordError(400, 50035, "Invalid Form Body", {"message_id": "ephemeral messages have no threads"})
+        if message_id in self.threads:
+            raise DiscordError(400, 160004, "A thread has already been created for this message")
+        body = await request.json()
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise DiscordError(400, 50035, "Invalid Form Body", {"name": "Must be between 1 and 100 in length."})
+        if body.get("auto_archive_duration", 1440) not in (60, 1440, 4320, 10080):
+            raise DiscordError(400, 50035, "Invalid Form Body", {"auto_archive_duration": "not a valid duration"})
+        # A thread started from a message takes that message's id.
+        self.threads[message_id] = {"parent_id": channel_id, "owner_id": self.bot_user["id"], "name": name,
+                                    "auto_archive_duration": body.get("auto_archive_duration", 1440)}
+        self.messages[message_id] = {**message, "flags": message["flags"] | (1 << 5),
+                                     "thread": self._channel(message_id)}
+        thread = self._channel(message_id)
+        await self._echo("THREAD_CREATE", {**thread, "newly_created": True})
+        await self._notify()
+        return _json(thread, status=201)
 
     async def _typing(self, request: web.Request) -> web.Response:
         self._authorize(request)
@@ -664,7 +871,7 @@ class FakeDiscord:
             raise DiscordError(404, 10062, "Unknown interaction")
         body = await request.json()
         kind, data = body.get("type"), body.get("data") or {}
-        valid = {2: (4, 5, 9), 4: (8,)}[interaction.kind]
+        valid = {2: (4, 5, 9), 3: (4, 5, 6, 7, 9), 4: (8,)}[interaction.kind]
         if kind not in valid:
             raise DiscordError(400, 50035, "Invalid Form Body", {"type": f"response type {kind} not valid here"})
         resource: dict | None = None
@@ -679,6 +886,19 @@ class FakeDiscord:
         elif kind == 5:
             flags = LOADING | ((data.get("flags") or 0) & EPHEMERAL)
             interaction.original = self._interaction_message(interaction, {}, flags)
+        elif kind == 7:
+            problems = message_problems(data, interaction=True)
+            if problems:
+                raise DiscordError(400, 50035, "Invalid Form Body", dict(enumerate(problems)))
+            clicked = self.messages[interaction.message_id or 0]
+            updated = {**clicked, "edited_timestamp": _now_iso()}
+            for key in ("content", "embeds", "components"):
+                if key in data:
+                    updated[key] = data[key] if data[key] is not None else ("" if key == "content" else [])
+            if not (updated["content"] or updated["embeds"]):
+                raise DiscordError(400, 50006, "Cannot send an empty message")
+            interaction.updated = updated
+            await self._record("update", updated, data)
         elif kind == 8:
             choices = data.get("choices")
             if not isinstance(choices, list) or len(choices) > 25 or any(
@@ -720,7 +940,7 @@ class FakeDiscord:
         original = interaction.original
         assert original is not None
         edited = {**original, "flags": original["flags"] & ~LOADING, "edited_timestamp": _now_iso()}
-        for key in ("content", "embeds"):
+        for key in ("content", "embeds", "components"):
             if key in payload:
                 edited[key] = payload[key] if payload[key] is not None else ("" if key == "content" else [])
         if not (edited["content"] or edited["embeds"]):
@@ -737,14 +957,14 @@ class FakeDiscord:
 
     async def _post_followup(self, request: web.Request) -> web.Response:
         interaction = self._by_token(request)
-        if interaction.acked is None or interaction.kind != 2:
+        if interaction.acked is None or interaction.kind not in (2, 3):
             raise DiscordError(404, 10015, "Unknown Webhook")
         payload = await self._message_payload(request, interaction=True)
         original = interaction.original
         if original is not None and not interaction.original_deleted and original["flags"] & LOADING:
             # Discord: the first follow-up after a defer becomes the deferred message, flags and all.
             message = {**original, "content": payload.get("content") or "", "embeds": payload.get("embeds") or [],
-                       "flags": original["flags"] & ~LOADING}
+                       "components": payload.get("components") or [], "flags": original["flags"] & ~LOADING}
             interaction.original = message
         else:
             message = self._interaction_message(interaction, payload, (payload.get("flags") or 0) & EPHEMERAL)
@@ -758,7 +978,7 @@ class FakeDiscord:
         for i, message in enumerate(interaction.followups):
             if int(message["id"]) == target:
                 payload = await self._message_payload(request, interaction=True, edit=True)
-                edited = {**message, **{k: payload[k] for k in ("content", "embeds") if k in payload}}
+                edited = {**message, **{k: payload[k] for k in ("content", "embeds", "components") if k in payload}}
                 interaction.followups[i] = edited
                 await self._record("edit_followup", edited, payload)
                 return _json(edited)
@@ -780,6 +1000,13 @@ class FakeDiscord:
         return {"user": user, **member} if with_user else member
 
     def _channel(self, channel_id: int) -> dict:
+        if channel_id in self.threads:
+            thread = self.threads[channel_id]
+            return {"id": str(channel_id), "type": 11, "guild_id": str(self.guild_id), "name": thread["name"],
+                    "parent_id": str(thread["parent_id"]), "owner_id": thread["owner_id"], "last_message_id": None,
+                    "rate_limit_per_user": 0, "flags": 0, "message_count": 0, "member_count": 1,
+                    "thread_metadata": {"archived": False, "locked": False, "archive_timestamp": _now_iso(),
+                                        "auto_archive_duration": thread["auto_archive_duration"]}}
         return {"id": str(channel_id), "type": 0, "guild_id": str(self.guild_id), "name": self.channels[channel_id],
                 "position": list(self.channels).index(channel_id), "permission_overwrites": [], "nsfw": False,
                 "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "parent_id": None, "flags": 0}
@@ -794,7 +1021,7 @@ class FakeDiscord:
             "unavailable": False, "member_count": 2, "large": False, "joined_at": _now_iso(), "features": [],
             "roles": [everyone, moderators], "emojis": [], "stickers": [], "channels": [self._channel(c)
                                                                                    for c in self.channels],
-            "threads": [], "members": [self._member(self.bot_user)], "presences": [], "voice_states": [],
+            "threads": [self._channel(t) for t in self.threads], "members": [self._member(self.bot_user)], "presences": [], "voice_states": [],
             "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
             "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
             "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US", "system_channel_id": None,
@@ -802,13 +1029,13 @@ class FakeDiscord:
         }
 
     def _message(self, channel_id: int, author: dict, content: str, *, embeds: list | None = None, flags: int = 0,
-                 reply_to: dict | None = None) -> dict:
+                 reply_to: dict | None = None, components: list | None = None) -> dict:
         message = {
             "id": str(self.snowflake()), "channel_id": str(channel_id), "guild_id": str(self.guild_id),
             "author": author, "content": content, "timestamp": _now_iso(), "edited_timestamp": None, "tts": False,
             "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
             "embeds": embeds or [], "pinned": False, "type": 19 if reply_to else 0, "flags": flags,
-            "components": [],
+            "components": components or [],
         }
         if reply_to is not None:
             message["message_reference"] = {"type": 0, "message_id": reply_to["id"], "channel_id": str(channel_id),
@@ -818,7 +1045,7 @@ class FakeDiscord:
 
     def _interaction_message(self, interaction: FakeInteraction, data: dict, flags: int) -> dict:
         message = self._message(interaction.channel_id, self.bot_user, data.get("content") or "",
-                                embeds=data.get("embeds"), flags=flags)
+                                embeds=data.get("embeds"), flags=flags, components=data.get("components"))
         return {**message, "type": 20, "webhook_id": str(self.application_id),
                 "application_id": str(self.application_id)}
 

@@ -264,3 +264,34 @@ def test_bad_command_line_is_a_usage_error(index_dir, args, says):
     assert says in result.stderr + result.stdout
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_feedback_exports_votes_with_question_story_quotes_and_vote(tmp_path):
+    from index.catalog import Catalog
+    from index.library import CATALOG_FILE
+    from retrieval.models import Answer, OutletAnswer, Quote
+
+    home = tmp_path / "fb-home"
+    assert "No votes yet" in fast("feedback", index_dir=home).stdout
+    answer = Answer(question="What did Paris deny?", story="s1", outlets=[
+        OutletAnswer(source_id="000_x", outlet="Outlet A", title="T", covered=True,
+                     quotes=[Quote(text=DENIAL_SENTENCE, start=5, end=63, score=0.9)]),
+        OutletAnswer(source_id="004_y", outlet="Outlet B", title="T", covered=False)])
+    catalog = Catalog(home / CATALOG_FILE)
+    catalog.create_story("s1", "Story")
+    catalog.store_answer("a1", "s1", answer.question, answer.model_dump_json(), channel_id=1, user_id=2)
+    catalog.vote("a1", 10, 1)
+    catalog.vote("a1", 10, -1)  # changed: still one vote
+    catalog.vote("a1", 11, 1)
+    catalog.close()
+    result = fast("feedback", "--json", index_dir=home)
+    assert result.returncode == 0, result.stderr
+    exported = json.loads(result.stdout)
+    assert [v["vote"] for v in exported] == ["down", "up"]
+    first = exported[0]
+    assert (first["question"], first["story"], first["not_reported_by"]) == ("What did Paris deny?", "s1", ["004_y"])
+    assert first["quotes"] == [{"source_id": "000_x", "outlet": "Outlet A", "text": DENIAL_SENTENCE, "start": 5,
+                                "end": 63}]
+    assert "user" not in json.dumps(exported)
+    text = fast("feedback", index_dir=home).stdout
+    assert text.startswith("2 votes: 1 👍, 1 👎") and DENIAL_SENTENCE in text

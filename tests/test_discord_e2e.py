@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import statistics
 import time
 
@@ -14,7 +15,7 @@ import discord
 import pytest
 
 from bot.discord_bot import SOMETHING_WENT_WRONG, DiscordUnreachable, StoryBot, serve
-from bot.discord_layout import answer_message, measure
+from bot.discord_layout import answer_message, measure, parse_custom_id
 from bot.discord_settings import ConfigError, DiscordSettings
 from retrieval.engine import Engine
 from index.errors import StoreError
@@ -71,12 +72,17 @@ def refusals_expected():
 
 @pytest.fixture(autouse=True)
 def nothing_refused(request, fake):
-    """Whatever a test does, the bot itself must never make a request that Discord would refuse."""
+    """Whatever a test does, the bot never makes a request Discord would refuse, and no message it sends
+    (answers, pages, context, notes, thread messages) could ping anyone."""
     fake.rejections.clear()
+    already = len(fake.sent)
     yield
     if "refusals_expected" not in request.fixturenames:
         assert fake.rejections == [], "the loopback Discord refused requests"
     fake.rejections.clear()
+    for sent in fake.sent[already:]:
+        assert sent.pings == frozenset(), sent.message.get("content")
+        assert (sent.payload.get("allowed_mentions") or {"parse": None}).get("parse") == [], sent.route
 
 
 @contextlib.asynccontextmanager
@@ -196,8 +202,8 @@ async def test_everyone_and_role_mentions_ping_nobody(storybot, fake):
 
 LONG_STORY = {
     "story": {"id": "long-denials", "title": "Ministries deny the talks"},
-    "sources": {f"{i:03d}_long": {"outlet": f"Outlet {i} **Daily** @everyone", "title": f"Report {i}"}
-                for i in range(6)},
+    "sources": {f"{i:03d}_long": {"outlet": f"Outlet {i} **Daily** @everyone", "title": f"Report {i}",
+                                  "url": f"https://news.example/report-{i}"} for i in range(6)},
 }
 
 
@@ -206,7 +212,8 @@ def long_article(i: int) -> str:
                         for n in range(6))
     return (f"Report {i}\n\nWeather was mild in the capital on Wednesday.\n\n"
             f"The defence ministry in Paris denied that any talks about Ukraine had taken place with Moscow, "
-            f"{clauses}, and <@&{i}> **insisted** the denial stood @everyone.\n\n"
+            f"{clauses}, and <@&{i}> **insisted** the denial stood @everyone. Critics cited "
+            f"[x](http://evil.example), ```fence``` and @here.\n\n"
             f"The ministry also denied reports of troop talks, {clauses}.\n")
 
 
@@ -223,19 +230,131 @@ def long_engine(tmp_path_factory, seed_engine) -> Engine:
     return engine
 
 
-async def test_an_answer_too_long_for_discord_arrives_trimmed(storybot, fake, long_engine, monkeypatch):
+def custom_ids(message: dict) -> list[str]:
+    return [b["custom_id"] for row in message.get("components") or [] for b in row["components"]]
+
+
+def button(message: dict, kind: str, arg: str = "") -> str:
+    """The custom id of one of storybot's buttons on a message: context, vote (up/down), thread, page (target)."""
+    for cid in custom_ids(message):
+        action = parse_custom_id(cid)
+        if action and action.kind == kind and (not arg or action.arg == arg):
+            return cid
+    raise AssertionError(f"no {kind} button on the message: {custom_ids(message)}")
+
+
+def assert_inert(content: str) -> None:
+    """Article text shows literally: no live mass mention, role ping, masked link or code fence."""
+    for markup in ("@everyone", "@here", "<@&", r"\[x\]\(", "```", r"\*\*insisted"):
+        assert not re.search(r"(?<![\\\u200b])" + markup, content), markup
+
+
+async def test_a_story_with_six_outlets_is_paged_five_at_a_time_within_limits(storybot, fake, long_engine,
+                                                                               monkeypatch):
     question = "What did the defence ministry deny about talks?"
     untrimmed = answer_message(await asyncio.to_thread(long_engine.ask, question), limit=10**9).content
     assert measure(untrimmed) > 2000, "the test story must overflow a message to test trimming"
     monkeypatch.setattr(storybot.get_cog("Story"), "engine", long_engine)
     reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} {question}"))
-    content = reply.message["content"]
-    assert len(content) <= 2000 and "…" in content
-    for i in range(6):
-        assert f"Outlet {i}" in content, "no outlet is dropped"
-    assert reply.pings == frozenset() and "@everyone" not in content and "<@&" not in content
+    first = reply.message
+    assert len(first["content"]) <= 2000 and "…" in first["content"]
+    assert [f"Outlet {i}" in first["content"] for i in range(6)] == [True] * 5 + [False]
+    assert "Outlets 1–5 of 6" in first["content"]
+    assert reply.pings == frozenset() and "@everyone" not in first["content"] and "<@&" not in first["content"]
+    assert_inert(first["content"])
+
+    following = await fake.wait_answered(await fake.click(first, button(first, "page", "1")))
+    second = following.updated
+    assert following.ack_type == 7 and second["id"] == first["id"], "the page replaces the message in place"
+    assert "Outlet 5" in second["content"] and "Outlet 0" not in second["content"] and len(second["content"]) <= 2000
+    assert "Outlets 6–6 of 6" in second["content"]
+    next_button = next(b for row in second["components"] for b in row["components"]
+                       if b["custom_id"] == button(second, "page", "1"))
+    assert next_button["disabled"], "no page after the last"
+    update = next(s for s in fake.sent if s.route == "update")
+    assert update.payload["allowed_mentions"]["parse"] == [] and update.pings == frozenset()
+    back = await fake.wait_answered(await fake.click(second, button(second, "page", "0")))
+    assert "Outlet 0" in back.updated["content"] and "Outlet 5" not in back.updated["content"]
+
     interaction = await fake.wait_answered(await fake.invoke("ask", {"question": question}))
-    assert len(interaction.original["content"]) <= 2000
+    assert len(interaction.original["content"]) <= 2000 and "Outlets 1–5 of 6" in interaction.original["content"]
+
+
+async def test_each_quote_links_to_its_article_at_the_quote(storybot, fake, long_engine, monkeypatch):
+    monkeypatch.setattr(storybot.get_cog("Story"), "engine", long_engine)
+    reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} What did the ministry deny about "
+                                                          "troop talks?"))
+    links = re.findall(r"\[read it there\]\(<(https://news\.example/report-\d#:~:text=[^>]+)>\)",
+                       reply.message["content"])
+    assert links, reply.message["content"]
+    for link in links:
+        directive = link.split(":~:text=")[1]
+        assert not set(directive) & set(" -&()"), "the fragment is percent-encoded per the spec"
+
+
+async def test_context_shows_each_quotes_paragraph_only_to_the_clicker(storybot, fake, long_engine, monkeypatch):
+    monkeypatch.setattr(storybot.get_cog("Story"), "engine", long_engine)
+    reply = await fake.wait_reply(await fake.post_message(
+        f"{fake.mention()} What did the defence ministry deny about talks?"))
+    clicked = await fake.wait_answered(await fake.click(reply.message, button(reply.message, "context")))
+    (shown,) = clicked.replies
+    assert clicked.ack_type == 4 and shown["flags"] & EPHEMERAL
+    (embed,) = shown["embeds"]
+    assert len(embed["fields"]) == 5 and all(len(f["value"]) <= 1024 for f in embed["fields"])
+    text = " ".join(f["value"] for f in embed["fields"])
+    assert text.count("**") >= 10 and "Critics cited" in text, "each quote in bold within its paragraph"
+    assert "Weather was mild" not in text, "only the quote's own paragraph"
+    assert_inert(text + " ".join(f["name"] for f in embed["fields"]))
+    sent = next(s for s in fake.sent if s.message["id"] == shown["id"])
+    assert sent.payload["allowed_mentions"]["parse"] == [] and sent.pings == frozenset()
+
+
+async def test_a_vote_is_stored_once_per_user(storybot, fake):
+    asked = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}))
+    answer = asked.original
+    up, down = button(answer, "vote", "up"), button(answer, "vote", "down")
+    answer_id = parse_custom_id(up).answer_id
+    reader, other = fake.new_user("voter"), fake.new_user("voter")
+    notes = []
+    for user, cid in ((reader, up), (reader, up), (reader, down), (other, up)):
+        clicked = await fake.wait_answered(await fake.click(answer, cid, user=user))
+        (note,) = clicked.replies
+        assert note["flags"] & EPHEMERAL
+        notes.append(note["content"])
+    assert "recorded" in notes[0] and "already recorded" in notes[1] and "Changed" in notes[2]
+    rows = [r for r in storybot.engine.library.catalog.feedback() if r[0] == answer_id]
+    assert sorted(r[1] for r in rows) == [-1, 1], "one row per user: the second click changed, never added"
+    assert rows[0][2] == "What did Paris deny?" and DENIAL_SENTENCE in rows[0][4]
+
+
+async def test_a_rate_limited_send_is_retried_and_the_answer_arrives(storybot, fake, caplog):
+    fake.fail_next("POST", rf"/channels/{fake.channel_id}/messages", retry_after=0.4)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="discord.http"):
+        reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} what did Paris deny?"))
+    assert DENIAL_SENTENCE in reply.message["content"].replace("\\", "")
+    assert fake.faults_served[-1][2:] == (429, 0) and time.monotonic() - started >= 0.4
+    assert "rate limited" in caplog.text
+
+    fake.fail_next("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", retry_after=0.3)
+    interaction = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}))
+    assert interaction.ack_latency < 3 and DENIAL_SENTENCE in interaction.original["content"].replace("\\", "")
+    assert fake.faults_served[-1][0] == "PATCH"
+
+
+async def test_missing_permissions_are_logged_and_the_bot_keeps_serving(storybot, fake, caplog):
+    fake.fail_next("POST", rf"/channels/{fake.channel_id}/messages", status=403, code=50013)
+    with caplog.at_level(logging.WARNING, logger="bot.discord_bot"):
+        refused = await fake.post_message(f"{fake.mention()} what did Paris deny?")
+        await fake.wait_until(lambda: any(f[3] == 50013 for f in fake.faults_served))
+        for _ in range(100):
+            if "cannot answer in channel" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+    assert f"cannot answer in channel {fake.channel_id}" in caplog.text and "50013" in caplog.text
+    assert fake.replies_to(refused) == []
+    served = await fake.wait_reply(await fake.post_message(f"{fake.mention()} what did Paris deny?"))
+    assert DENIAL_SENTENCE in served.message["content"].replace("\\", "")
 
 
 async def test_twenty_concurrent_asks_are_acknowledged_in_time_and_answered(storybot, fake, record_property):
@@ -501,6 +620,199 @@ async def test_story_commands_bind_a_channel_and_add_a_url_from_discord(storybot
             await asyncio.to_thread(library.delete_story, "harbour-bridge")
     reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} What did Paris deny?"))
     assert DENIAL_SENTENCE in reply.message["content"].replace("\\", "")
+
+
+RAIL_SENTENCE = "Train drivers walked out on Monday, halting every train between Northport and Southbay for two days."
+ELECTION_SENTENCE = "Maria Lopez won the mayoral election in Port Loopback with 54 percent of the vote."
+OTHER_STORIES = {
+    "rail-strike": {"rail_gazette.txt": f"Rail strike halts trains\n\n{RAIL_SENTENCE}\n\n"
+                                        "The union said the drivers wanted a pay rise of seven percent.\n",
+                    "rail_courier.txt": "Drivers strike\n\nNo trains ran on Monday as drivers struck over pay.\n\n"
+                                        "The rail company called the strike unnecessary.\n"},
+    "port-election": {"port_herald.txt": f"Lopez elected\n\n{ELECTION_SENTENCE}\n\n"
+                                         "Turnout was 61 percent, the highest in a decade.\n"},
+}
+
+
+@pytest.fixture
+async def three_stories(storybot, fake, tmp_path, monkeypatch):
+    """Three channels bound to three stories (the seeds, a rail strike, an election), bound with /story use."""
+    library = storybot.engine.library
+    cog = storybot.get_cog("Story")
+    default = library.stories()[0].story_id
+    for story, files in OTHER_STORIES.items():
+        await asyncio.to_thread(library.create_story, story, story.replace("-", " ").title())
+        for name, text in files.items():
+            path = tmp_path / name
+            path.write_text(text, encoding="utf-8")
+            report = await asyncio.to_thread(library.add, [str(path)], story,
+                                             outlet=name.split("_")[1].removesuffix(".txt").title())
+            assert report.added, report.skipped
+    channels = {fake.channel_id: default, fake.other_channel_id: "rail-strike", fake.third_channel_id: "port-election"}
+    monkeypatch.setattr(cog, "channels", frozenset(channels))
+    editor = fake.new_user("moderator")
+    for channel_id, story in channels.items():
+        bound = await fake.wait_answered(await fake.invoke("story", {"story": story}, subcommand="use", user=editor,
+                                                           channel_id=channel_id, permissions=MANAGE_SERVER))
+        assert story in bound.original["content"]
+    try:
+        yield channels
+    finally:
+        for channel_id in (fake.other_channel_id, fake.third_channel_id):
+            cog.bindings.pop(channel_id, None)
+        for story in OTHER_STORIES:
+            await asyncio.to_thread(library.delete_story, story)  # its bindings and threads go with it
+
+
+EXPECTED = {"rail-strike": ("Who walked out on Monday?", "Train drivers walked out"),
+            "port-election": ("Who won the mayoral election?", "Maria Lopez won")}
+
+
+async def test_twenty_concurrent_asks_across_three_channels_answer_from_each_channels_story(storybot, fake,
+                                                                                            three_stories):
+    expected = {**EXPECTED, next(iter(three_stories.values())): ("What did Paris deny?", DENIAL_SENTENCE)}
+    plan = [list(three_stories.items())[n % 3] for n in range(20)]
+    started = time.monotonic()
+    interactions = await asyncio.gather(*(
+        fake.invoke("ask", {"question": f"{expected[story][0]} ({n})"}, channel_id=channel_id)
+        for n, (channel_id, story) in enumerate(plan)))
+    await fake.wait_until(lambda: all(i.answered for i in interactions), timeout=60)
+    latencies = [i.ack_latency for i in interactions]
+    assert all(i.deferred for i in interactions) and max(latencies) < 3, latencies
+    catalog = storybot.engine.library.catalog
+    for interaction, (channel_id, story) in zip(interactions, plan):
+        content = interaction.original["content"].replace("\\", "")
+        assert expected[story][1] in content, (story, content)
+        others = [phrase for s, (_, phrase) in expected.items() if s != story]
+        assert not any(phrase in content for phrase in others), (story, content)
+        answer_id = parse_custom_id(button(interaction.original, "vote", "up")).answer_id
+        assert catalog.stored_answer(answer_id)[0] == story
+        assert interaction.channel_id == channel_id
+    print(f"\n20 concurrent /ask over 3 channels: ack max {max(latencies) * 1000:.0f} ms, "
+          f"all answered in {time.monotonic() - started:.2f} s")
+
+
+async def test_a_follow_up_thread_answers_without_a_mention_from_the_answers_story(storybot, fake, three_stories):
+    asked = await fake.wait_reply(await fake.post_message(f"{fake.mention()} Who walked out on Monday?",
+                                                          channel_id=fake.other_channel_id))
+    assert "Train drivers walked out" in asked.message["content"]
+    started = await fake.wait_answered(await fake.click(asked.message, button(asked.message, "thread")))
+    thread_id = fake.thread_on(asked.message)
+    assert thread_id is not None and fake.threads[thread_id]["name"].startswith("Follow-up: Who walked out")
+    (note,) = started.replies
+    assert note["flags"] & EPHEMERAL and f"<#{thread_id}>" in note["content"]
+    await fake.wait_until(lambda: bool(fake.in_channel(thread_id)))
+    intro = fake.in_channel(thread_id)[0]
+    assert "no mention needed" in intro.message["content"] and intro.pings == frozenset()
+
+    again = await fake.wait_answered(await fake.click(asked.message, button(asked.message, "thread"),
+                                                      user=fake.new_user()))
+    assert f"<#{thread_id}>" in again.replies[0]["content"] and len(fake.threads) == 1, "one thread per answer"
+
+    # The channel moves on to another story; the thread stays with the answer's.
+    cog = storybot.get_cog("Story")
+    cog.bindings[fake.other_channel_id] = "port-election"
+    try:
+        question = await fake.post_message("What pay rise did the drivers want?", channel_id=thread_id)
+        reply = await fake.wait_reply(question)
+        assert "seven percent" in reply.message["content"] and reply.pings == frozenset()
+        assert "Follow up" not in json.dumps(reply.message["components"]), "no thread inside a thread"
+        assert reply.message["channel_id"] == str(thread_id)
+        slash = await fake.wait_answered(await fake.invoke("ask", {"question": "Who walked out on Monday?"},
+                                                           channel_id=thread_id))
+        assert "Train drivers walked out" in slash.original["content"]
+    finally:
+        cog.bindings[fake.other_channel_id] = "rail-strike"
+    unaddressed = await fake.post_message("What pay rise did the drivers want?", channel_id=fake.other_channel_id)
+    await fake.wait_reply(await fake.post_message(f"{fake.mention()} Who won?", channel_id=fake.other_channel_id))
+    assert fake.replies_to(unaddressed) == [], "outside the thread a mention is still needed"
+
+
+async def test_an_article_file_added_from_discord_is_answerable_and_bad_files_are_refused(storybot, fake,
+                                                                                          monkeypatch):
+    library = storybot.engine.library
+    cog = storybot.get_cog("Story")
+    channel = fake.third_channel_id
+    monkeypatch.setattr(cog, "channels", frozenset({fake.channel_id, channel}))
+    await asyncio.to_thread(library.create_story, "ferry-fire", "Ferry fire")
+    editor = fake.new_user("moderator")
+
+    async def add(filename: str, data: bytes, **kwargs) -> str:
+        options = {"file": (filename, data)}
+        done = await fake.wait_answered(await fake.invoke("story", options, subcommand="add", channel_id=channel,
+                                                          **kwargs), timeout=60)
+        assert done.replies[0]["flags"] & EPHEMERAL
+        return done.replies[0]["content"]
+
+    try:
+        await fake.wait_answered(await fake.invoke("story", {"story": "ferry-fire"}, subcommand="use", user=editor,
+                                                   channel_id=channel, permissions=MANAGE_SERVER))
+        article = ("Ferry fire\n\nA fire broke out on the night ferry to Eastholm on Friday; all 212 passengers "
+                   "were brought ashore safely.\n").encode()
+        assert "Manage Server" in await add("ferry.txt", article), "a reader is refused"
+        assert library.catalog.source_ids("ferry-fire") == []
+        assert "cannot be added" in await add("ferry.exe", article, user=editor, permissions=MANAGE_SERVER)
+        assert "the limit is" in await add("huge.txt", b"x" * 2_100_000, user=editor, permissions=MANAGE_SERVER)
+        assert library.catalog.source_ids("ferry-fire") == []
+        added = await add("ferry.txt", article, user=editor, permissions=MANAGE_SERVER)
+        assert added.startswith("Added") and len(library.catalog.source_ids("ferry-fire")) == 1
+        reply = await fake.wait_reply(await fake.post_message(f"{fake.mention()} How many passengers were on the "
+                                                              "ferry?", channel_id=channel))
+        assert "212 passengers" in reply.message["content"]
+    finally:
+        cog.bindings.pop(channel, None)
+        await asyncio.to_thread(library.delete_story, "ferry-fire")
+
+
+async def test_a_thread_refused_for_permissions_gets_a_note_not_a_crash(storybot, fake):
+    asked = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}))
+    fake.fail_next("POST", r"/channels/\d+/messages/\d+/threads", status=403, code=50013)
+    clicked = await fake.wait_answered(await fake.click(asked.original, button(asked.original, "thread")))
+    (note,) = clicked.replies
+    assert note["flags"] & EPHEMERAL and "Create Public Threads" in note["content"]
+    assert fake.thread_on(asked.original) is None
+    retried = await fake.wait_answered(await fake.click(asked.original, button(asked.original, "thread")))
+    thread_id = fake.thread_on(asked.original)
+    assert thread_id is not None and "Started" in retried.replies[0]["content"]
+    await fake.wait_until(lambda: bool(fake.in_channel(thread_id)))
+
+
+@contextlib.asynccontextmanager
+async def running(fake: FakeDiscord, engine: Engine, **kwargs):
+    with fake.pointed_at():
+        bot = StoryBot(engine, bot_settings(fake), **kwargs, **client_options())
+        runner = asyncio.create_task(bot.start(fake.token))
+        try:
+            await asyncio.wait_for(bot.wait_until_ready(), 30)
+            yield bot
+        finally:
+            await asyncio.wait_for(bot.close(), 10)
+            await asyncio.wait_for(runner, 10)
+
+
+async def test_buttons_keep_working_after_a_restart(seed_engine):
+    other = FakeDiscord()
+    await other.start()
+    try:
+        async with running(other, seed_engine, sync=True):
+            reply = await other.wait_reply(await other.post_message(f"{other.mention()} what did Paris deny?"))
+        answer = reply.message
+        async with running(other, seed_engine):
+            voter = other.new_user("voter")
+            voted = await other.wait_answered(await other.click(answer, button(answer, "vote", "up"), user=voter))
+            assert "recorded" in voted.replies[0]["content"]
+            context = await other.wait_answered(await other.click(answer, button(answer, "context")))
+            assert DENIAL_SENTENCE in json.dumps(context.replies[0]["embeds"], ensure_ascii=False).replace("\\", "")
+            thread = await other.wait_answered(await other.click(answer, button(answer, "thread")))
+            thread_id = other.thread_on(answer)
+            assert thread_id and f"<#{thread_id}>" in thread.replies[0]["content"]
+            await other.wait_until(lambda: bool(other.in_channel(thread_id)))  # the intro, before closing
+        async with running(other, seed_engine):
+            follow_up = await other.wait_reply(await other.post_message("Who called whom?", channel_id=thread_id))
+            assert "Follow up" not in json.dumps(follow_up.message["components"])
+        assert other.rejections == []
+    finally:
+        await other.close()
 
 
 async def test_sync_with_clear_guild_removes_the_guild_copies(fake, seed_engine):

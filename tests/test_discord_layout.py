@@ -223,3 +223,171 @@ def test_question_text_drops_pings_that_would_skew_retrieval():
 
 def test_cooldown_text_says_when_to_retry():
     assert cooldown_text(11.2) == "You're asking quickly; please try again in 12 s."
+
+
+# --- links, pages, buttons, context ---------------------------------------------------------------
+
+from urllib.parse import unquote  # noqa: E402
+
+from bot.discord_layout import (  # noqa: E402
+    OUTLETS_PER_PAGE,
+    Action,
+    answer_page,
+    context_message,
+    custom_id,
+    paragraph_excerpt,
+    paragraph_span,
+    parse_custom_id,
+    text_fragment_url,
+    thread_name,
+    vote_text,
+)
+
+
+def test_a_text_fragment_encodes_the_directive_syntax():
+    url = text_fragment_url("https://news.example/a?x=1", "Paris, then Moscow - and Kyiv & Minsk denied it")
+    assert url == ("https://news.example/a?x=1#:~:text=Paris%2C%20then%20Moscow%20%2D%20and%20Kyiv%20%26%20Minsk"
+                   "%20denied%20it")
+
+
+def test_a_long_quote_is_a_start_and_end_fragment_and_whitespace_is_one_space():
+    quote = "The French Ministry of Defense\n denied this a little later, said sources close to the ministry in Paris."
+    url = text_fragment_url("https://news.example/a#top", quote)
+    base, directive = url.split(":~:text=")
+    assert base == "https://news.example/a#top"
+    start, end = directive.split(",")
+    assert unquote(start) == "The French Ministry of" and unquote(end) == "the ministry in Paris."
+
+
+def test_a_megabyte_quote_gives_a_short_fragment_from_its_ends():
+    quote = "Alpha beta gamma delta " + "filler " * 200_000 + "omega psi chi phi."
+    url = text_fragment_url("https://news.example/a", quote)
+    assert url.endswith(":~:text=Alpha%20beta%20gamma%20delta,omega%20psi%20chi%20phi.") and len(url) < 120
+
+
+@pytest.mark.parametrize("url", [None, "", "ftp://x.example/a", "file:///etc/passwd", "javascript:alert(1)"])
+def test_no_fragment_without_a_web_url(url):
+    assert text_fragment_url(url, "some quote") is None
+
+
+def test_parentheses_in_the_url_cannot_end_a_masked_link():
+    url = text_fragment_url("https://en.example/wiki/Talks_(2024)", "Paris (France) denied it")
+    assert "(" not in url and ")" not in url and unquote(url.split(":~:text=")[1]) == "Paris (France) denied it"
+
+
+def test_each_quote_links_to_its_article_scrolled_to_the_quote():
+    entry = outlet(0, DENIAL).model_copy(update={"url": "https://news.example/denial"})
+    content = answer_message(answer(entry, outlet(1, "Paris said no."))).content
+    assert f"[read it there](<{text_fragment_url('https://news.example/denial', DENIAL)}>)" in content
+    assert content.count("read it there") == 1, "a source without a URL gets no link"
+    assert_valid(content)
+
+
+def test_links_give_way_before_outlets_when_space_runs_out():
+    url = "https://news.example/" + "a" * 500
+    many = answer(*(outlet(i, "A quote of some length. " * 10).model_copy(update={"url": url}) for i in range(5)))
+    content = answer_message(many).content
+    assert_valid(content)
+    assert all(f"Outlet {i}" in content for i in range(5))
+
+
+def seven() -> Answer:
+    return answer(*(outlet(i, f"Quote number {i} from the outlet.") for i in range(7)))
+
+
+def test_a_story_with_more_than_five_outlets_is_paged_with_previous_and_next():
+    first = answer_page(seven(), "abc123", 0)
+    assert [f"Outlet {i}" in first.content for i in range(7)] == [True] * 5 + [False] * 2
+    assert "Outlets 1–5 of 7" in first.content
+    buttons, pager = first.components
+    ids = [b["custom_id"] for b in buttons["components"]]
+    assert ids == ["storybot:context:abc123:0", "storybot:vote:abc123:up", "storybot:vote:abc123:down",
+                   "storybot:thread:abc123"]
+    previous, following = pager["components"]
+    assert previous["disabled"] and not following["disabled"] and following["custom_id"] == "storybot:page:abc123:1"
+    second = answer_page(seven(), "abc123", 1, thread_button=False)
+    assert "Outlet 5" in second.content and "Outlet 6" in second.content and "Outlet 4" not in second.content
+    assert "Outlets 6–7 of 7" in second.content
+    buttons, pager = second.components
+    assert len(buttons["components"]) == 3 and pager["components"][1]["disabled"]
+    assert buttons["components"][0]["custom_id"] == "storybot:context:abc123:1"
+    for message in (first, second):
+        assert_valid(message.content)
+        assert message_problems({"content": message.content, "components": list(message.components)}) == []
+
+
+def test_five_outlets_or_fewer_have_no_pager():
+    (buttons,) = answer_page(answer(outlet(0, DENIAL), outlet(1)), "x1").components
+    assert len(buttons["components"]) == 4
+
+
+def test_custom_ids_round_trip_and_strangers_are_ignored():
+    for action in (Action("context", "a1", "2"), Action("vote", "a1", "up"), Action("vote", "a1", "down"),
+                   Action("thread", "a1"), Action("page", "a1", "10")):
+        assert parse_custom_id(custom_id(action)) == action
+    for stranger in ("", "other:vote:a1:up", "storybot:vote:a1:sideways", "storybot:page:a1:x",
+                     "storybot:drop:a1", "storybot:vote:a b:up", "storybot:context:a1"):
+        assert parse_custom_id(stranger) is None, stranger
+
+
+def test_vote_notes_say_recorded_changed_or_confirmed():
+    assert "recorded" in vote_text(1, None) and "👍" in vote_text(1, None)
+    assert vote_text(-1, 1) == "Changed your vote to 👎."
+    assert "already recorded" in vote_text(-1, -1)
+
+
+def test_thread_names_fit_and_carry_no_pings():
+    name = thread_name(f"<@123> @everyone {'why ' * 60}")
+    assert len(name) <= 100 and name.startswith("Follow-up: why") and "<@" not in name
+
+
+ARTICLE = ("Headline\n\nWeather was mild.\n\nFirst sentence here. The ministry denied it. Then more.\n  \n"
+           "Last paragraph.")
+
+
+def test_the_paragraph_is_the_text_between_blank_lines_around_the_quote():
+    start = ARTICLE.index("The ministry")
+    end = start + len("The ministry denied it.")
+    p_start, p_end = paragraph_span(ARTICLE, start, end)
+    assert ARTICLE[p_start:p_end] == "First sentence here. The ministry denied it. Then more."
+    assert paragraph_excerpt(ARTICLE, start, end) == "First sentence here. **The ministry denied it.** Then more."
+    assert paragraph_span("one paragraph only", 4, 13) == (0, 18)
+
+
+def test_a_long_paragraph_is_cut_around_the_quote():
+    text = ("word " * 2000) + "THE QUOTE ITSELF." + (" tail" * 2000)
+    start = text.index("THE QUOTE")
+    excerpt = paragraph_excerpt(text, start, start + len("THE QUOTE ITSELF."), 300)
+    assert measure(excerpt) <= 300 and "**THE QUOTE ITSELF.**" in excerpt
+    assert excerpt.startswith(ELLIPSIS) and excerpt.endswith(ELLIPSIS)
+
+
+HOSTILE = ("Intro.\n\nSee [x](http://evil.example) and ```fence``` @everyone <@&1> **bold** — "
+           "the ministry denied it. More @here text.\n\nEnd.")
+
+
+def test_context_is_an_embed_per_outlet_with_markdown_and_mentions_inert():
+    start = HOSTILE.index("the ministry")
+    quote = Quote(text="the ministry denied it.", start=start, end=start + 23, score=1.0)
+    entry = OutletAnswer(source_id="000_src", outlet="@here **Outlet**", title="T", covered=True, quotes=[quote])
+    message = context_message(answer(entry, outlet(1)), 0, {"000_src": HOSTILE})
+    (embed,) = message.embeds
+    (field,) = embed["fields"]
+    assert "**the ministry denied it.**" in field["value"]
+    for markup in (r"\[x\]\(", "```", "@everyone", "@here", "<@&", r"\*\*bold"):
+        assert not re.search(r"(?<![\\\u200b])" + markup, field["value"] + field["name"]), markup
+    assert message_problems({"embeds": [embed]}) == [] and pings(field["value"], None, None) == frozenset()
+
+
+def test_context_of_many_long_paragraphs_fits_the_embed_limits():
+    text = "Intro.\n\n" + ("long words " * 800) + "the quote. " + ("more words " * 800)
+    start = text.index("the quote.")
+    quotes = [Quote(text="the quote.", start=start, end=start + 10, score=1.0),
+              Quote(text="Intro.", start=0, end=6, score=0.5)]
+    entries = [OutletAnswer(source_id=f"{i:03d}", outlet="O" * 300, title="T", covered=True, quotes=quotes)
+               for i in range(7)]
+    message = context_message(answer(*entries), 0, {f"{i:03d}": text for i in range(7)})
+    (embed,) = message.embeds
+    assert len(embed["fields"]) == OUTLETS_PER_PAGE
+    assert message_problems({"embeds": [embed]}) == []
+    assert context_message(answer(outlet(1)), 0, {}).content.startswith("None of these outlets")
