@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from evaluation.compare_eval import score
-from retrieval.comparison import differing_values, quantities
+from evaluation.compare_eval import load_labels, read_labels, score
+from retrieval.comparison import CompareQuote, Comparison, Group, differing_values, quantities
 from tests.conftest import PROJECT_ROOT
 
 S0, S4 = "000_5ace3053a7754062", "004_c92dd615dfce2fa4"
@@ -24,6 +22,40 @@ def test_differing_values_names_each_outlet():
         ["139 dead (004) vs 137 dead (005)"]
     assert differing_values({"a": ["139 dead"], "b": ["139 dead"]}) == []
     assert differing_values({"a": ["139 dead"]}) == []
+
+
+def _group(kind, *quotes):
+    return Group(kind=kind, note="", quotes=[CompareQuote(source_id=sid, outlet=sid, text="", start=start, end=end)
+                                             for sid, start, end in quotes])
+
+
+def test_score_counts_only_pairs_that_hold_an_anchor():
+    texts = {"a": "Anchor one. Anchor two.", "b": "Match one. Other. Near one.", "c": "Match two. Stray."}
+    labels = load_labels([
+        {"story": "s", "kind": "shared", "anchor": {"a": ["Anchor one"]}, "matches": {"b": ["Match one"], "c": ["Match two"]},
+         "related": {"b": ["Near one"]}},
+        {"story": "s", "kind": "only", "anchor": {"a": ["Anchor two"]}, "matches": {}},
+    ], texts)
+    comparison = Comparison(story="s", groups=[
+        _group("shared", ("a", 0, 11), ("b", 0, 10)),  # right
+        _group("shared", ("b", 11, 17), ("c", 11, 17)),  # no anchor: not scored, whatever it is
+        _group("shared", ("a", 12, 23), ("c", 0, 10)),  # an only-in anchor paired: wrong
+        _group("only", ("a", 12, 23)),
+    ])
+    figures = score(labels, {"s": comparison})
+    assert (figures.pairs_right, figures.pairs_scored) == (1, 2)
+    assert (figures.labelled_found, figures.labelled_pairs) == (1, 2)
+    assert (figures.only_found, figures.only_right, figures.only_groups) == (1, 1, 1)
+    related = score(labels, {"s": Comparison(story="s", groups=[_group("shared", ("a", 0, 11), ("b", 18, 27))])})
+    assert (related.pairs_scored, related.pairs_related) == (0, 1)
+
+
+@pytest.mark.integration
+def test_every_label_phrase_is_found_in_its_source(seed_engine):
+    raw = [item for item in read_labels(PROJECT_ROOT / "tests" / "data" / "compare_groups.jsonl")
+           if item["corpus"] == "seeds"]
+    texts = {s.source_id: s.text for s in seed_engine.view()[0].story.sources}
+    assert len(load_labels(raw, texts)) == len(raw)
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +86,10 @@ def test_seed_must_reach(seed_engine, seed_comparison):
 
 
 @pytest.mark.integration
-def test_labelled_groups_floors(seed_comparison):
-    labels = [json.loads(line) for line in (PROJECT_ROOT / "tests" / "data" / "compare_groups.jsonl").read_text(
-        encoding="utf-8").splitlines() if line.strip() and json.loads(line)["corpus"] == "seeds"]
+def test_labelled_groups_floors(seed_engine, seed_comparison):
+    raw = [item for item in read_labels(PROJECT_ROOT / "tests" / "data" / "compare_groups.jsonl")
+           if item["corpus"] == "seeds"]
+    labels = load_labels(raw, {s.source_id: s.text for s in seed_engine.view()[0].story.sources})
     figures = score(labels, {"shoigu-lecornu-call-2024": seed_comparison})
     print(f"\ncompare on the seeds: {figures}")
     assert figures.alignment_precision >= 0.8 and figures.alignment_recall >= 0.75
