@@ -21,7 +21,8 @@ Measures, pair by pair within that scope:
 - alignment recall: of the (anchor, other outlet) pairs the labels give, the share where one group
   holds the anchor and one of its matches in that outlet.
 - conflict precision: of the `conflict` groups that pair an anchor with one of its matches, the share
-  whose label is `conflict`. only-in recall / precision: anchors with no matches found in an `only`
+  whose label is `conflict`; conflict recall: the share of `conflict` labels whose anchor a `conflict`
+  group pairs with one of its matches. only-in recall / precision: anchors with no matches found in an `only`
   group of their outlet, and the share of `only` groups holding an anchor that have no matches.
 """
 
@@ -51,6 +52,9 @@ class CompareFigures(BaseModel):
     conflict_groups: int
     conflicts_right: int
     conflict_precision: float
+    conflict_labels: int
+    conflicts_found: int
+    conflict_recall: float
     only_labels: int
     only_found: int
     only_recall: float
@@ -107,6 +111,7 @@ def score(labels: list[Label], comparisons: dict[str, Comparison]) -> CompareFig
     conflict_groups = conflicts_right = 0
     only_groups = only_right = 0
     found: set[tuple[int, str]] = set()
+    conflicts_found: set[int] = set()
     for story, comparison in comparisons.items():
         story_labels = [(n, label) for n, label in enumerate(labels) if label.story == story]
         for group in comparison.groups:
@@ -130,6 +135,8 @@ def score(labels: list[Label], comparisons: dict[str, Comparison]) -> CompareFig
                                 found.add((n, other.source_id))
                                 conflict_seen = True
                                 conflict_right |= label.kind == "conflict"
+                                if group.kind == "conflict" and label.kind == "conflict":
+                                    conflicts_found.add(n)
                             elif _covers(other, label.related):
                                 verdicts.append("related")
                             else:
@@ -155,6 +162,10 @@ def score(labels: list[Label], comparisons: dict[str, Comparison]) -> CompareFig
         labelled_pairs=labelled, labelled_found=len(found), alignment_recall=_ratio(len(found), labelled),
         conflict_groups=conflict_groups, conflicts_right=conflicts_right,
         conflict_precision=_ratio(conflicts_right, conflict_groups),
+        conflict_labels=sum(label.kind == "conflict" for label in labels if label.story in comparisons),
+        conflicts_found=len(conflicts_found),
+        conflict_recall=_ratio(len(conflicts_found), sum(label.kind == "conflict" for label in labels
+                                                           if label.story in comparisons)),
         only_labels=len(only), only_found=only_found, only_recall=_ratio(only_found, len(only)),
         only_groups=only_groups, only_right=only_right, only_precision=_ratio(only_right, only_groups))
 
@@ -166,7 +177,8 @@ def read_labels(path: Path) -> list[dict]:
 def line(name: str, f: CompareFigures) -> str:
     return (f"{name:<28} precision {f.alignment_precision:.3f} ({f.pairs_right}/{f.pairs_scored}) "
             f"recall {f.alignment_recall:.3f} ({f.labelled_found}/{f.labelled_pairs})  conflict precision "
-            f"{f.conflict_precision:.3f} ({f.conflicts_right}/{f.conflict_groups})  only-in recall "
+            f"{f.conflict_precision:.3f} ({f.conflicts_right}/{f.conflict_groups}) recall {f.conflict_recall:.3f} "
+            f"({f.conflicts_found}/{f.conflict_labels})  only-in recall "
             f"{f.only_recall:.3f} ({f.only_found}/{f.only_labels}) precision {f.only_precision:.3f} "
             f"({f.only_right}/{f.only_groups})")
 

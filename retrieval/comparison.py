@@ -38,6 +38,7 @@ MAX_GROUPS = 2  # a sentence reporting two facts (who went, and why) may sit in 
 ONLY_SCORE = 0.6  # an ungrouped sentence whose best score elsewhere is below this is its outlet's own
 MIN_WORDS = 6
 MIN_QUOTE_WORDS = 4  # shorter quotations ("serious reservations") are phrases, not statements to compare
+SAME_RUN = 5  # …and this many words in a row: two quotations render one statement, not two that look alike
 REWORDED_SHARE = 0.5  # quotations sharing at least this share of the shorter one's words render one statement
 
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(%|percent|per cent)?(?:\s+(?:people|of\s+the))?"
@@ -262,7 +263,7 @@ def _shared_or_conflict(view: StoryPassages, passages: list[Passage]) -> Group:
 
 def _reworded_quotes(quotes: list[CompareQuote]) -> list[tuple[str, str]]:
     """Two outlets quoting the same words differently ("Western henchmen" / "Western curators"): the
-    quotations share most of their content words, yet neither is the other or a part of it once case, spacing,
+    quotations share most of their content words and a run of words, yet neither is the other or a part of it once case, spacing,
     punctuation and an editor's [insertions] are set aside ("goodwill" / "good will" is one wording)."""
     quoted = [(q.source_id, m.group(1).strip(" ,.")) for q in quotes for m in _QUOTED.finditer(q.text)]
     for i, (sid_a, a) in enumerate(quoted):
@@ -277,9 +278,16 @@ def _reworded_quotes(quotes: list[CompareQuote]) -> list[tuple[str, str]]:
             if ca in cb or cb in ca:
                 continue
             ta, tb = set(terms(na)), set(terms(nb))
-            if ta and tb and len(ta & tb) / min(len(ta), len(tb)) >= REWORDED_SHARE:
+            if (ta and tb and len(ta & tb) / min(len(ta), len(tb)) >= REWORDED_SHARE
+                    and _shares_run(na.split(), nb.split(), SAME_RUN)):
                 return [(sid_a, a), (sid_b, b)]
     return []
+
+
+def _shares_run(a: list[str], b: list[str], length: int) -> bool:
+    """Whether the two word lists have `length` consecutive words in common (they render one statement)."""
+    runs = {tuple(a[i : i + length]) for i in range(len(a) - length + 1)}
+    return any(tuple(b[i : i + length]) in runs for i in range(len(b) - length + 1))
 
 
 def _normal(text: str) -> str:

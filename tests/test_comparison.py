@@ -146,3 +146,9 @@ def test_a_newcomer_must_fit_most_of_the_group_and_a_sentence_sits_in_at_most_tw
     groups = _cluster([(1.0, 1, 2), (0.9, 1, 3), (0.8, 1, 5)], scores, outlet_of)
     # 3 fits 1 but not 2: it does not join their group; 1 reports a second fact with 3, and a third with 5 is refused
     assert sorted(map(sorted, groups)) == [[1, 2], [1, 3]]
+
+
+def test_two_different_statements_that_share_words_are_not_one_reworded_quotation():
+    assert not _reworded_quotes(_quotes(
+        ("a", "“It’s possible things won’t go well and we won’t have the meetings,” said Trump."),
+        ("b", "“We'll either have a very good meeting or we won't have a good meeting,” Trump told reporters.")))
