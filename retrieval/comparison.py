@@ -263,8 +263,9 @@ def _shared_or_conflict(view: StoryPassages, passages: list[Passage]) -> Group:
 
 def _reworded_quotes(quotes: list[CompareQuote]) -> list[tuple[str, str]]:
     """Two outlets quoting the same words differently ("Western henchmen" / "Western curators"): the
-    quotations share most of their content words and a run of words, yet neither is the other or a part of it once case, spacing,
-    punctuation and an editor's [insertions] are set aside ("goodwill" / "good will" is one wording)."""
+    quotations share most of their content words and five words in a row, yet neither is the other or a
+    part of it once case, spacing, punctuation and an editor's [insertions] are set aside ("goodwill" /
+    "good will" is one wording)."""
     quoted = [(q.source_id, m.group(1).strip(" ,.")) for q in quotes for m in _QUOTED.finditer(q.text)]
     for i, (sid_a, a) in enumerate(quoted):
         for sid_b, b in quoted[i + 1 :]:

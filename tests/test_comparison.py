@@ -35,8 +35,8 @@ def _group(kind, *quotes):
 def test_score_counts_only_pairs_that_hold_an_anchor():
     texts = {"a": "Anchor one. Anchor two.", "b": "Match one. Other. Near one.", "c": "Match two. Stray."}
     labels = load_labels([
-        {"story": "s", "kind": "shared", "anchor": {"a": ["Anchor one"]}, "matches": {"b": ["Match one"], "c": ["Match two"]},
-         "related": {"b": ["Near one"]}},
+        {"story": "s", "kind": "shared", "anchor": {"a": ["Anchor one"]},
+         "matches": {"b": ["Match one"], "c": ["Match two"]}, "related": {"b": ["Near one"]}},
         {"story": "s", "kind": "only", "anchor": {"a": ["Anchor two"]}, "matches": {}},
     ], texts)
     comparison = Comparison(story="s", groups=[
@@ -111,10 +111,12 @@ def _quotes(*items):
 
 
 def test_reworded_quotes_ignore_spacing_editors_insertions_and_short_phrases():
-    assert _reworded_quotes(_quotes(("a", "“The Kiev regime does nothing without the consent of its Western henchmen”"),
-                                    ("b", "“The Kiev regime does nothing without the approval of Western curators”")))
-    assert not _reworded_quotes(_quotes(("a", "he said “there’s a lot of goodwill going into it”"),
-                                        ("b", "“I really believe there’s a lot of good will going into it,” he said")))
+    assert _reworded_quotes(_quotes(
+        ("a", "“The Kiev regime does nothing without the consent of its Western henchmen”"),
+        ("b", "“The Kiev regime does nothing without the approval of Western curators”")))
+    assert not _reworded_quotes(_quotes(
+        ("a", "he said “there’s a lot of goodwill going into it”"),
+        ("b", "“I really believe there’s a lot of good will going into it,” he said")))
     assert not _reworded_quotes(_quotes(("a", "“[Trump] paused and said that’s what he wants, honest loyalty.”"),
                                         ("b", "“He paused and said that’s what he wants, honest loyalty.”")))
     assert not _reworded_quotes(_quotes(("a", "he had “serious reservations” about Flynn"),
