@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+from types import SimpleNamespace
 
 import pytest
 
-from evaluation.compare_eval import score
-from retrieval.comparison import differing_values, quantities
+from evaluation.compare_eval import load_labels, read_labels, score
+from retrieval.comparison import (CompareQuote, Comparison, Group, _aligned_pairs, _cluster, _reworded_quotes,
+                                  differing_values, quantities)
 from tests.conftest import PROJECT_ROOT
 
 S0, S4 = "000_5ace3053a7754062", "004_c92dd615dfce2fa4"
@@ -24,6 +25,40 @@ def test_differing_values_names_each_outlet():
         ["139 dead (004) vs 137 dead (005)"]
     assert differing_values({"a": ["139 dead"], "b": ["139 dead"]}) == []
     assert differing_values({"a": ["139 dead"]}) == []
+
+
+def _group(kind, *quotes):
+    return Group(kind=kind, note="", quotes=[CompareQuote(source_id=sid, outlet=sid, text="", start=start, end=end)
+                                             for sid, start, end in quotes])
+
+
+def test_score_counts_only_pairs_that_hold_an_anchor():
+    texts = {"a": "Anchor one. Anchor two.", "b": "Match one. Other. Near one.", "c": "Match two. Stray."}
+    labels = load_labels([
+        {"story": "s", "kind": "shared", "anchor": {"a": ["Anchor one"]},
+         "matches": {"b": ["Match one"], "c": ["Match two"]}, "related": {"b": ["Near one"]}},
+        {"story": "s", "kind": "only", "anchor": {"a": ["Anchor two"]}, "matches": {}},
+    ], texts)
+    comparison = Comparison(story="s", groups=[
+        _group("shared", ("a", 0, 11), ("b", 0, 10)),  # right
+        _group("shared", ("b", 11, 17), ("c", 11, 17)),  # no anchor: not scored, whatever it is
+        _group("shared", ("a", 12, 23), ("c", 0, 10)),  # an only-in anchor paired: wrong
+        _group("only", ("a", 12, 23)),
+    ])
+    figures = score(labels, {"s": comparison})
+    assert (figures.pairs_right, figures.pairs_scored) == (1, 2)
+    assert (figures.labelled_found, figures.labelled_pairs) == (1, 2)
+    assert (figures.only_found, figures.only_right, figures.only_groups) == (1, 1, 1)
+    related = score(labels, {"s": Comparison(story="s", groups=[_group("shared", ("a", 0, 11), ("b", 18, 27))])})
+    assert (related.pairs_scored, related.pairs_related) == (0, 1)
+
+
+@pytest.mark.integration
+def test_every_label_phrase_is_found_in_its_source(seed_engine):
+    raw = [item for item in read_labels(PROJECT_ROOT / "tests" / "data" / "compare_groups.jsonl")
+           if item["corpus"] == "seeds"]
+    texts = {s.source_id: s.text for s in seed_engine.view()[0].story.sources}
+    assert len(load_labels(raw, texts)) == len(raw)
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +89,10 @@ def test_seed_must_reach(seed_engine, seed_comparison):
 
 
 @pytest.mark.integration
-def test_labelled_groups_floors(seed_comparison):
-    labels = [json.loads(line) for line in (PROJECT_ROOT / "tests" / "data" / "compare_groups.jsonl").read_text(
-        encoding="utf-8").splitlines() if line.strip() and json.loads(line)["corpus"] == "seeds"]
+def test_labelled_groups_floors(seed_engine, seed_comparison):
+    raw = [item for item in read_labels(PROJECT_ROOT / "tests" / "data" / "compare_groups.jsonl")
+           if item["corpus"] == "seeds"]
+    labels = load_labels(raw, {s.source_id: s.text for s in seed_engine.view()[0].story.sources})
     figures = score(labels, {"shoigu-lecornu-call-2024": seed_comparison})
     print(f"\ncompare on the seeds: {figures}")
     assert figures.alignment_precision >= 0.8 and figures.alignment_recall >= 0.75
@@ -68,3 +104,53 @@ def test_a_topic_keeps_only_groups_about_it(seed_engine, seed_comparison):
     narrowed = seed_engine.compare(topic="the Kiev regime and its Western backers")
     assert 0 < len(narrowed.groups) < len(seed_comparison.groups)
     assert any("Kiev regime" in q.text for g in narrowed.groups for q in g.quotes)
+
+
+def _quotes(*items):
+    return [CompareQuote(source_id=sid, outlet=sid, text=text, start=0, end=len(text)) for sid, text in items]
+
+
+def test_reworded_quotes_ignore_spacing_editors_insertions_and_short_phrases():
+    assert _reworded_quotes(_quotes(
+        ("a", "“The Kiev regime does nothing without the consent of its Western henchmen”"),
+        ("b", "“The Kiev regime does nothing without the approval of Western curators”")))
+    assert not _reworded_quotes(_quotes(
+        ("a", "he said “there’s a lot of goodwill going into it”"),
+        ("b", "“I really believe there’s a lot of good will going into it,” he said")))
+    assert not _reworded_quotes(_quotes(("a", "“[Trump] paused and said that’s what he wants, honest loyalty.”"),
+                                        ("b", "“He paused and said that’s what he wants, honest loyalty.”")))
+    assert not _reworded_quotes(_quotes(("a", "he had “serious reservations” about Flynn"),
+                                        ("b", "“The guy has serious judgment issues”")))
+
+
+def _passages(**outlets):
+    return {sid: [SimpleNamespace(pid=pid) for pid in pids] for sid, pids in outlets.items()}
+
+
+def _symmetric(pairs):
+    return {**pairs, **{(q, p): s for (p, q), s in pairs.items()}}
+
+
+def test_a_pair_aligns_only_when_mutual_best_and_clear_of_the_runner_up():
+    candidates = _passages(a=[1, 2], b=[3, 4])
+    clear = _symmetric({(1, 3): 0.6, (1, 4): 0.1, (2, 3): 0.1, (2, 4): 0.2})
+    assert [(p, q) for _, p, q in _aligned_pairs(candidates, ["a", "b"], clear)] == [(1, 3)]
+    crowded = _symmetric({(1, 3): 0.6, (1, 4): 0.5, (2, 3): 0.1, (2, 4): 0.2})  # 1 is as near to 4 as to 3
+    assert _aligned_pairs(candidates, ["a", "b"], crowded) == []
+    sure = _symmetric({(1, 3): 0.9, (1, 4): 0.8, (2, 3): 0.1, (2, 4): 0.2})
+    assert [(p, q) for _, p, q in _aligned_pairs(candidates, ["a", "b"], sure)] == [(1, 3)]
+
+
+def test_a_newcomer_must_fit_most_of_the_group_and_a_sentence_sits_in_at_most_two_groups():
+    outlet_of = {1: "a", 2: "b", 3: "c", 4: "d", 5: "b"}
+    scores = _symmetric({(1, 2): 1.0, (1, 3): 0.9, (2, 3): 0.2, (1, 4): 0.8, (2, 4): 0.9, (3, 4): 0.9,
+                         (1, 5): 0.8, (3, 5): 0.0, (4, 5): 0.0, (2, 5): -1.0})
+    groups = _cluster([(1.0, 1, 2), (0.9, 1, 3), (0.8, 1, 5)], scores, outlet_of)
+    # 3 fits 1 but not 2: it does not join their group; 1 reports a second fact with 3, and a third with 5 is refused
+    assert sorted(map(sorted, groups)) == [[1, 2], [1, 3]]
+
+
+def test_two_different_statements_that_share_words_are_not_one_reworded_quotation():
+    assert not _reworded_quotes(_quotes(
+        ("a", "“It’s possible things won’t go well and we won’t have the meetings,” said Trump."),
+        ("b", "“We'll either have a very good meeting or we won't have a good meeting,” Trump told reporters.")))
