@@ -61,7 +61,7 @@ class Engine:
             self.library.sync()
             if hasattr(self.embedder, "warm_up"):
                 self.embedder.warm_up()
-            if self.reader is not None:
+            if hasattr(self.reader, "warm_up"):
                 self.reader.warm_up()
             expansion.warm_up()
             self._loaded = True
@@ -91,9 +91,9 @@ class Engine:
         """The trained reader, or None when it is switched off (`STORYBOT_READER=false`, `--disable reader`)."""
         if not self.settings.reader or "reader" in self.settings.disable:
             return None
-        from retrieval.reader import Reader
+        from retrieval.reader import make_reader
 
-        return Reader(self.settings.export_root())
+        return make_reader(self.settings.reader_model, self.settings.export_root())
 
     def story_id(self, story_id: str | None = None) -> str:
         return self.library.story_id(story_id or self.settings.story)

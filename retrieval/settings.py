@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,12 +49,21 @@ class Settings(BaseSettings):
     answer_bias: float = -3.5732
     answer_threshold: float = Field(0.60, ge=0, le=1)
     # The reader (a cross-encoder trained here) reads the question with each outlet's best sentences.
-    reader: bool = Field(False, description="Re-rank each outlet's best sentences with the trained reader.")
+    reader: bool = Field(True, description="Re-rank each outlet's best sentences with the trained reader.")
+    reader_model: Literal["packaged", "fake"] = Field("packaged", description="The shipped reader, or a deterministic "
+                                                      "fake for tests (the default when STORYBOT_MODEL=fake).")
     reader_depth: int = Field(8, ge=1, le=50, description="How many of each outlet's best sentences the reader reads.")
     reader_weight: float = Field(0.5, ge=0, description="How much the reader's probability adds to a sentence's relevance.")
     # Mechanisms switched off, for measuring what each buys (`storybot eval --disable expansion`).
     disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability", "reader"]] = frozenset()
     second_quote_ratio: float = Field(0.7, ge=0, le=1, description="A second quote must score this share of the first.")
+
+    @model_validator(mode="after")
+    def _fake_world(self) -> Settings:
+        """A fake embedder (tests) comes with the fake reader unless a reader is named."""
+        if self.model == "fake" and "reader_model" not in self.model_fields_set:
+            self.reader_model = "fake"
+        return self
 
     def export_root(self) -> Path | None:
         """Where the model's ONNX export lives, or None when ONNX is switched off."""
