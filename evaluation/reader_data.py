@@ -26,6 +26,7 @@ import argparse
 import json
 import random
 import re
+import sys
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -306,6 +307,7 @@ def main(argv: list[str] | None = None) -> None:
             fh.write(json.dumps({**asdict(p), "split": "validation" if p.story in held else "train"},
                                 ensure_ascii=False) + "\n")
     manifest = {
+        "command": "python -m evaluation.reader_data " + " ".join(argv if argv is not None else sys.argv[1:]),
         "corpus": str(args.corpus), "seed": args.seed, "questions_per_source": args.questions_per_source,
         "excluded_stories": sorted(excluded), "excluded_because": [str(p.name) for p in DEV_FILES],
         "train_stories": train, "validation_stories": validation,

@@ -37,7 +37,7 @@ def blend(reader: np.ndarray, relevance: np.ndarray, weight: float = BLEND) -> n
 
 
 def evaluate_set(name: str, engine: Engine, reader: Reader, path: Path, top: int = 8,
-                 weights: tuple[float, ...] = (BLEND,)) -> dict:
+                 weights: tuple[float, ...] = (BLEND,), read: str = "span") -> dict:
     """The re-ranking and answerability figures of one question set."""
     orders = ["engine", "reader", *[f"blend_{w:g}" for w in weights]]
     hits = {o: [0, 0] for o in orders}
@@ -51,8 +51,9 @@ def evaluate_set(name: str, engine: Engine, reader: Reader, path: Path, top: int
                 continue
             candidates = item.ranked[:top]
             texts = [item.source.text[c.span[0] : c.span[1]] for c in candidates]
+            read_texts = texts if read == "span" else [item.source.text[slice(*(c.sentence or c.span))] for c in candidates]
             started = time.perf_counter()
-            probs = reader.score(question.q, texts)
+            probs = reader.score(question.q, read_texts)
             ms.append((time.perf_counter() - started) * 1000)
             best.append(float(probs.max()))
             engine_p.append(answerability(item.features, engine.calibration))
@@ -71,7 +72,7 @@ def evaluate_set(name: str, engine: Engine, reader: Reader, path: Path, top: int
                 hits[o][1] += quote_hits([texts[i] for i in order[:2]], phrases)
     labels_a = np.asarray(labels)
     return {
-        "set": name, "gold_pairs": gold_pairs, "null_pairs": int((~labels_a).sum()), "top": top,
+        "set": name, "read": read, "gold_pairs": gold_pairs, "null_pairs": int((~labels_a).sum()), "top": top,
         **{f"{o}_hit@1": round(hits[o][0] / max(1, gold_pairs), 3) for o in orders},
         **{f"{o}_hit@2": round(hits[o][1] / max(1, gold_pairs), 3) for o in orders},
         f"gold_in_top{top}": round(in_top / max(1, gold_pairs), 3),
@@ -86,6 +87,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("sets", nargs="+", help="QUESTIONS.jsonl[@CORPUS] (corpus default: the library).")
     parser.add_argument("--top", type=int, default=8)
     parser.add_argument("--reader", default="packaged", help="packaged or fake")
+    parser.add_argument("--read", choices=["span", "sentence"], default="span",
+                        help="Give the reader the quote span (with its antecedent) or the ranked sentence alone.")
     parser.add_argument("--weights", default="0.3,0.5,0.7", help="Blend weights of the reader to report.")
     args = parser.parse_args(argv)
     weights = tuple(float(w) for w in args.weights.split(","))
@@ -98,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
         engine.load()
         if reader is None:
             reader = make_reader(args.reader, settings.export_root())
-        results.append(evaluate_set(Path(path).name, engine, reader, Path(path), args.top, weights))
+        results.append(evaluate_set(Path(path).name, engine, reader, Path(path), args.top, weights, args.read))
         print(json.dumps(results[-1]), flush=True)
 
 

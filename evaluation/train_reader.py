@@ -167,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(args.out / "model.safetensors"))
+    model.config.architectures = ["BertForSequenceClassification"]
     model.config.to_json_file(str(args.out / "config.json"))
     # fp16 must not cost ranking quality: check the validation figures again with the saved weights
     model.load_state_dict({k: v.float() for k, v in state.items()})
