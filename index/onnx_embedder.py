@@ -56,38 +56,47 @@ def _export(name: str, model_dir: Path, target: Path) -> dict:
     model = SentenceTransformer(str(model_dir), device="cpu")
     transformer = model[0]
     bert = transformer.auto_model.eval()
-    max_len = int(model.max_seq_length)
-    lower = bool(getattr(transformer, "do_lower_case", False))
-    target = Path(target)
+    sample = transformer.tokenizer(["a sample sentence", "another"], padding=True, return_tensors="pt")
+
+    class _Hidden(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    manifest = {"format": FORMAT, "model": name, "source_fingerprint": source_fingerprint(Path(model_dir)),
+                "max_seq_length": int(model.max_seq_length),
+                "do_lower_case": bool(getattr(transformer, "do_lower_case", False)), "pooling": "mean",
+                "normalize": True, "dimension": int((getattr(model, "get_embedding_dimension", None)
+                                                     or model.get_sentence_embedding_dimension)())}
+    return write_export(_Hidden(bert), sample, "last_hidden_state", Path(model_dir) / TOKENIZER_FILE,
+                        Path(target), manifest)
+
+
+def write_export(module, sample, output: str, tokenizer_file: Path, target: Path, manifest: dict) -> dict:
+    """Trace a BERT-shaped torch module (input_ids, attention_mask, token_type_ids → `output`) to ONNX,
+    optimise it, and write it with the tokenizer and `manifest` (plus the model's sha256 and size) to
+    `target` atomically: a reader of `target` sees the old export or the new one, never half of one."""
+    import torch
+
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
-        sample = transformer.tokenizer(["a sample sentence", "another"], padding=True, return_tensors="pt")
         inputs = (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"])
-
-        class _Hidden(torch.nn.Module):
-            def __init__(self, inner):
-                super().__init__()
-                self.inner = inner
-
-            def forward(self, input_ids, attention_mask, token_type_ids):
-                return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                                  token_type_ids=token_type_ids).last_hidden_state
-
         axes = {0: "batch", 1: "sequence"}
         with torch.no_grad():
-            torch.onnx.export(_Hidden(bert), inputs, str(staging / MODEL_FILE), dynamo=False, opset_version=17,
+            torch.onnx.export(module.eval(), inputs, str(staging / MODEL_FILE), dynamo=False, opset_version=17,
                               input_names=["input_ids", "attention_mask", "token_type_ids"],
-                              output_names=["last_hidden_state"],
+                              output_names=[output],
                               dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
-                                            "last_hidden_state": axes})
+                                            output: {0: "batch"} if output == "logits" else axes})
         _optimise(staging / MODEL_FILE)
-        shutil.copy(Path(model_dir) / TOKENIZER_FILE, staging / TOKENIZER_FILE)
-        manifest = {"format": FORMAT, "model": name, "source_fingerprint": source_fingerprint(Path(model_dir)),
-                    "model_sha256": file_sha256(staging / MODEL_FILE), "model_size": (staging / MODEL_FILE).stat().st_size,
-                    "max_seq_length": max_len, "do_lower_case": lower, "pooling": "mean", "normalize": True,
-                    "dimension": int((getattr(model, "get_embedding_dimension", None)
-                                      or model.get_sentence_embedding_dimension)())}
+        shutil.copy(tokenizer_file, staging / TOKENIZER_FILE)
+        manifest = {**manifest, "model_sha256": file_sha256(staging / MODEL_FILE),
+                    "model_size": (staging / MODEL_FILE).stat().st_size}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         if target.exists():
@@ -98,6 +107,17 @@ def _export(name: str, model_dir: Path, target: Path) -> dict:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return manifest
+
+
+def open_session(model: Path, threads: int):
+    """An onnxruntime CPU session over `model`, quiet, with `threads` intra-op threads."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
 
 def _optimise(path: Path) -> None:
@@ -152,16 +172,10 @@ class OnnxEmbedder:
         """Load the session and tokenizer; a no-op the second time."""
         if self._session is not None:
             return
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
         try:
-            self._session = ort.InferenceSession(str(self.folder / MODEL_FILE), options,
-                                                 providers=["CPUExecutionProvider"])
+            self._session = open_session(self.folder / MODEL_FILE, self.threads)
             tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
         except Exception as exc:
             raise OnnxUnavailable(f"the ONNX model at {self.folder} cannot be loaded ({type(exc).__name__})") from None

@@ -1,0 +1,112 @@
+"""The reader: a deterministic fake, and the shipped cross-encoder through ONNX (no torch) and torch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from retrieval.reader import PACKAGED, CrossEncoderReader, FakeReader, make_reader, read_manifest
+from tests.conftest import PROJECT_ROOT
+
+# (question, a sentence that answers it, a sentence on the same topic that does not)
+HAND_PAIRS = [
+    ("How many people were killed in the attack?",
+     "The attack on the market killed 12 people and wounded dozens more, police said.",
+     "The attack on the market was condemned by the mayor, who called for calm."),
+    ("When did the senator announce her resignation?",
+     "The senator announced her resignation on Tuesday, ending a 20-year career.",
+     "The senator has faced growing criticism from members of her own party."),
+    ("Who was named to lead the investigation?",
+     "The attorney general named Robert Mueller, a former FBI director, to lead the investigation.",
+     "The investigation is expected to take several months, officials said."),
+    ("Where did the plane crash?",
+     "The plane crashed in a field near Shanksville, Pennsylvania, shortly after 10 a.m.",
+     "The plane was carrying 44 passengers and crew, the airline said."),
+    ("What did Paris deny?",
+     "The French Ministry of Defense denied that France had proposed talks on Ukraine.",
+     "Shoigu and Lecornu spoke by telephone for the first time since 2022."),
+]
+
+
+def test_the_fake_is_deterministic_bounded_and_prefers_shared_words():
+    fake = FakeReader()
+    question, answering, other = HAND_PAIRS[0]
+    first = fake.score(question, [answering, other, ""])
+    assert np.array_equal(first, fake.score(question, [answering, other, ""]))
+    assert first.shape == (3,) and ((first >= 0) & (first <= 1)).all()
+    assert first[0] > first[1] > first[2]
+    assert fake.score(question, []).shape == (0,)
+    assert isinstance(make_reader("fake"), FakeReader)
+
+
+def test_the_shipped_reader_is_described_and_small():
+    manifest = read_manifest()
+    assert (PACKAGED / "model.safetensors").stat().st_size <= 100_000_000
+    for key in ("base_model", "seed", "epochs", "command", "data", "weights_sha256", "history"):
+        assert key in manifest
+    assert not set(manifest["data"]["train_stories"]) & set(manifest["data"]["excluded_stories"])
+
+
+@pytest.fixture(scope="module")
+def onnx_reader(tmp_path_factory):
+    reader = CrossEncoderReader(export_root=tmp_path_factory.mktemp("reader-models"))
+    reader.warm_up()
+    return reader
+
+
+@pytest.mark.slow
+def test_the_reader_loads_offline_and_ranks_the_answering_sentence_first(onnx_reader):
+    assert onnx_reader.backend == "onnx"
+    for question, answering, other in HAND_PAIRS:
+        answer_p, other_p = onnx_reader.score(question, [answering, other])
+        assert answer_p > other_p, (question, answer_p, other_p)
+
+
+@pytest.mark.slow
+def test_onnx_matches_torch(onnx_reader):
+    torch_reader = CrossEncoderReader(export_root=None)
+    torch_reader.warm_up()
+    assert torch_reader.backend == "torch"
+    long = "The committee heard evidence for many hours about the case. " * 30  # past 128 tokens: truncated alike
+    for question, answering, other in HAND_PAIRS:
+        sentences = [answering, other, long, "x"]
+        a, b = onnx_reader.score(question, sentences), torch_reader.score(question, sentences)
+        assert np.abs(a - b).max() < 2e-3, (question, a, b)
+
+
+@pytest.mark.slow
+def test_scoring_through_onnx_imports_no_torch(onnx_reader):
+    code = ("import sys, retrieval.engine; from pathlib import Path; from retrieval.reader import CrossEncoderReader; "
+            f"r = CrossEncoderReader(export_root=Path({str(onnx_reader.export_root)!r})); "
+            "p = r.score('Who won?', ['Smith won the vote.', 'It rained.']); "
+            "print(r.backend, p.shape, sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "onnx (2,) []"
+
+
+@pytest.mark.slow
+def test_training_and_inference_tokenise_pairs_alike():
+    from transformers import AutoTokenizer
+
+    from index.embedding import model_folder
+    from retrieval.reader import TOKENIZER_MODEL, _encode, _tokenizer
+
+    folder = model_folder(TOKENIZER_MODEL)
+    hf = AutoTokenizer.from_pretrained(str(folder))
+    ours = _tokenizer(folder / "tokenizer.json")
+    long = "word " * 300
+    for question, sentence in [(q, s) for q, s, _ in HAND_PAIRS] + [("a long one?", long), (long, "short")]:
+        expected = hf(question, sentence, truncation="longest_first", max_length=128)["input_ids"]
+        assert _encode(ours, question, [sentence])["input_ids"][0].tolist() == expected
+
+
+def test_the_reader_ships_as_package_data():
+    text = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"data/reader/*"' in text
+    config = json.loads((PACKAGED / "config.json").read_text(encoding="utf-8"))
+    assert config["architectures"] == ["BertForSequenceClassification"] and len(config["id2label"]) == 1
