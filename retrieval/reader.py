@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from index.embedding import _say, model_folder, waiting
+from index.errors import UsageError
 from index.onnx_embedder import MANIFEST, MODEL_FILE, TOKENIZER_FILE, OnnxUnavailable, open_session
 
 PACKAGED = Path(__file__).resolve().parent / "data" / "reader"
@@ -219,7 +220,14 @@ class FakeReader:
 
 
 def make_reader(name: str = "packaged", export_root: Path | None = None) -> Reader:
-    """The reader for a setting: `fake` for tests, else the shipped cross-encoder."""
+    """The reader for a setting: `fake` for tests, `packaged` for the shipped cross-encoder, or a folder
+    holding another one (config.json, model.safetensors, reader.json as `evaluation.train_reader` writes)."""
     if name == "fake":
         return FakeReader()
-    return CrossEncoderReader(PACKAGED, export_root)
+    if name == "packaged":
+        return CrossEncoderReader(PACKAGED, export_root)
+    folder = Path(name).expanduser()
+    if not (folder / "reader.json").is_file():
+        raise UsageError(f"STORYBOT_READER_MODEL={name!r} is not a reader folder (no reader.json there); "
+                         "use 'packaged', 'fake' or a folder evaluation.train_reader wrote")
+    return CrossEncoderReader(folder, export_root)

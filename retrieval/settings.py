@@ -50,8 +50,8 @@ class Settings(BaseSettings):
     answer_threshold: float = Field(0.60, ge=0, le=1)
     # The reader (a cross-encoder trained here) reads the question with each outlet's best sentences.
     reader: bool = Field(True, description="Re-rank each outlet's best sentences with the trained reader.")
-    reader_model: Literal["packaged", "fake"] = Field("packaged", description="The shipped reader, or a deterministic "
-                                                      "fake for tests (the default when STORYBOT_MODEL=fake).")
+    reader_model: str = Field("packaged", description="'packaged' (the shipped reader), a folder holding another "
+                              "one, or 'fake' for tests (the default when STORYBOT_MODEL=fake).")
     reader_depth: int = Field(8, ge=1, le=50, description="How many of each outlet's best sentences the reader reads.")
     reader_weight: float = Field(0.5, ge=0, description="How much the reader's probability adds to a sentence's relevance.")
     # Mechanisms switched off, for measuring what each buys (`storybot eval --disable expansion`).

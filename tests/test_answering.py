@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.answer_type import is_provenance_question
 from retrieval.answerability import ANSWER_FEATURES, answer_features, answerability
-from retrieval.answering import Calibration, Candidate, compose_outlet, credit_quotes, is_anaphoric, rank_source
+from retrieval.answering import Calibration, Candidate, compose_outlet, credit_quotes, is_anaphoric, rank_source, rerank
 from index.embedding import FakeEmbedder
 from retrieval.engine import Engine
 from retrieval.lexical import StoryLexicon
@@ -444,3 +444,45 @@ def test_a_sentence_opening_with_a_connective_leans_on_the_one_before(sentence):
 @pytest.mark.parametrize("sentence", ["Butler said the talks ended.", "Stillwater voted on Tuesday."])
 def test_a_name_that_starts_like_a_connective_does_not(sentence):
     assert not is_anaphoric(sentence)
+
+
+# --- the reader's re-ranking --------------------------------------------------------------------
+
+
+def test_rerank_moves_only_what_the_reader_read():
+    candidates = [_candidate(0, 0.9, (0, 5)), _candidate(1, 0.8, (6, 9)), _candidate(2, 0.7, (10, 12)),
+                  _candidate(3, 0.6, (13, 15))]
+    ranked = rerank(candidates, [0.0, 0.9, 0.1], weight=0.5)
+    assert [c.pid for c in ranked] == [1, 0, 2, 3]  # 0.8 + 0.45 beats 0.9; the unread fourth stays last
+    assert [c.reader for c in ranked] == [0.9, 0.0, 0.1, 0.0]
+    assert ranked[0].relevance == pytest.approx(1.25)
+
+
+def test_the_readers_probability_is_an_answerability_feature():
+    best = _candidate(0, 0.9, (0, 5))
+    best.reader = 0.83
+    features = dict(zip(ANSWER_FEATURES, answer_features([best], entity_coverage=1.0, story_best=0.9), strict=True))
+    assert features["reader"] == 0.83
+
+
+def test_the_engine_reads_each_outlets_best_quotes_once_in_one_batch(tmp_path):
+    calls = []
+
+    class CountingReader:
+        def score(self, question, sentences):
+            calls.append(len(sentences))
+            return np.linspace(0.1, 0.9, len(sentences))
+
+    engine = Engine(Settings(home=tmp_path / "home", model="fake", reader_depth=3), embedder=FakeEmbedder())
+    engine.__dict__["reader"] = CountingReader()
+    found = engine.evidence("What did Paris deny?")
+    assert calls == [3 * len(found)]  # one batch, three quotes an outlet
+    for item in found:
+        assert max(c.reader for c in item.ranked[:3]) > 0 and all(c.reader == 0 for c in item.ranked[3:])
+        assert item.features[ANSWER_FEATURES.index("reader")] == item.ranked[0].reader
+
+
+def test_the_fake_embedder_comes_with_the_fake_reader_unless_one_is_named(tmp_path):
+    assert Settings(home=tmp_path, model="fake").reader_model == "fake"
+    assert Settings(home=tmp_path, model="fake", reader_model="packaged").reader_model == "packaged"
+    assert Settings(home=tmp_path).reader_model == "packaged"
