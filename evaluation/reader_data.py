@@ -68,21 +68,27 @@ _SPANS: list[tuple[str, re.Pattern]] = [
     ("year", re.compile(r"(?P<span>\b(?:in|since|by|until|from|of) (?P<key>(?:19|20)\d\d))\b")),
     ("date", re.compile(rf"(?P<span>\b(?:on |last |this |early |late )?(?P<key>(?:{_MONTHS})\.? \d{{1,2}}|{_DAYS})"
                         r"(?:,? (?:19|20)\d\d)?)\b")),
+    ("ago", re.compile(r"(?P<span>\b(?P<key>(?:a|an|one|two|three|four|five|six|\d+) (?:and a half )?"
+                       r"(?:days?|weeks?|months?|years?|decades?) ago))\b")),
+    ("month", re.compile(rf"(?P<span>\b(?:in |since |until |by )?(?:early |late |mid-)?(?P<key>{_MONTHS})(?! \d))\b")),
     ("person", re.compile(rf"(?P<span>\b(?:{_TITLES}\.? )(?:{_NAME} )?(?:[A-Z]\. )?(?P<key>{_NAME}))\b")),
     ("person", re.compile(rf"(?P<span>\b{_NAME} (?:[A-Z]\. )?(?P<key>{_NAME}))(?=,? (?:said|says|told|added|wrote|"
                           r"argued|announced|declared|insisted|noted|who|,))")),
     ("place", re.compile(rf"(?P<span>\bin (?P<key>{_NAME}(?: {_NAME})?))\b(?! (?:{_NAME}))")),
 ]
-_WH = {"money": "how much", "percent": "what percentage", "year": "when", "date": "when",
+_WH = {"money": "how much", "percent": "what percentage", "year": "when", "date": "when", "ago": "when", "month": "when",
        "person": "who", "place": "where"}
 # "Does this sentence hold an answer of the kind?" Any one, not only the asked one.
 _KIND_PRESENT = {
     "money": re.compile(r"\$\s?\d|\b\d[\d,.]*\s(?:million|billion|trillion|dollars)\b"),
     "percent": re.compile(r"\d\s?(?:percent|%)|\bper ?cent\b"),
     "count": re.compile(rf"\b(?:\d|(?:{_NUMBER_WORDS})\b)", re.IGNORECASE),
-    "year": re.compile(rf"\b(?:19|20)\d\d\b|\b(?:{_MONTHS}|{_DAYS})\b|\b(?:yesterday|today|tonight|ago|last (?:week|month|year))\b"),
-    "date": re.compile(rf"\b(?:19|20)\d\d\b|\b(?:{_MONTHS}|{_DAYS})\b|\b(?:yesterday|today|tonight|ago|last (?:week|month|year))\b"),
 }
+_TIME = re.compile(rf"\b(?:19|20)\d\d\b|\b(?:{_MONTHS}|{_DAYS})\b|\b(?:yesterday|today|tonight|ago|(?:last|next|this|earlier|"
+                   r"later) (?:week|month|year|spring|summer|fall|winter)|[ap]\.m\.|morning|evening|afternoon|night)\b",
+                   re.IGNORECASE)
+for _kind in ("year", "date", "ago", "month"):
+    _KIND_PRESENT[_kind] = _TIME
 _ATTRIBUTION = re.compile(r",? (?:he|she|they|officials?|[A-Z][a-z]+(?: [A-Z][a-z]+)?) (?:said|says|told [\w ]+?)"
                           r"(?: on \w+| in a statement| \w+day)?(?=[.,]|$)|^(?:[A-Z]{3,}[A-Z ,.]*\s?[—-]+\s)")
 _FUNCTION_OPENERS = frozenset("The A An In On At But And This That These Those After Before While Since If As For Of By".split())
@@ -178,8 +184,8 @@ def make_question(sentence: str, rng: random.Random) -> tuple[str, str, str] | N
     left_bound = max([c.end() for c in _CLAUSE.finditer(text, 0, start)], default=0)
     right = _CLAUSE.search(text, end)
     right_bound = right.start() if right else len(text)
-    left = text[left_bound:start].split()[-9:]
-    rest = text[end:right_bound].strip().rstrip(".!?,").split()[:12]
+    left = text[left_bound:start].split()[-7:]
+    rest = text[end:right_bound].strip().rstrip(".!?,").split()[:9]
     while rest and rest[-1].lower() in _STOP:  # no dangling "… with?"
         rest = rest[:-1]
     wh = f"how many {m.group('noun')}" if kind == "count" else _WH[kind]
@@ -210,6 +216,40 @@ def make_question(sentence: str, rng: random.Random) -> tuple[str, str, str] | N
     return question, kind, m.group("key")
 
 
+_SPEAKER = (rf"(?P<speaker>(?:{_TITLES}\.? )?(?:{_NAME} )?(?:[A-Z]\. )?(?P<key>{_NAME})|"
+            r"the (?:[A-Z][\w.]*\s){1,4}(?P<key2>Ministry|Department|Office|House|Pentagon|Kremlin|Commission|Agency))")
+_SAID_VERBS = {"said": "say", "told reporters": "tell reporters", "announced": "announce", "warned": "warn",
+               "denied": "deny", "argued": "argue", "insisted": "insist", "claimed": "claim", "stressed": "stress",
+               "confirmed": "confirm", "acknowledged": "acknowledge", "admitted": "admit", "wrote": "write",
+               "promised": "promise", "predicted": "predict", "suggested": "suggest", "added": "add"}
+_VERBS = "|".join(sorted(_SAID_VERBS, key=len, reverse=True))
+_SAID = re.compile(rf"^(?:[^,]{{0,40}}, )?{_SPEAKER} (?:also |later |previously )?(?P<verb>{_VERBS})(?: on \w+day)?,? (?:that )?"
+                   r"(?P<clause>[^“”\"]{25,})$")
+_SAID_AFTER = re.compile(rf"^[“\"](?P<clause>.{{25,}}?),?[”\"],? {_SPEAKER} (?P<verb>{_VERBS})\b")
+
+
+def make_said_question(sentence: str, rng: random.Random) -> tuple[str, str, str] | None:
+    """("What did Shoigu say about the peace summit?", "said", "Shoigu") from a reported statement."""
+    text = sentence.strip()
+    m = _SAID.match(text) or _SAID_AFTER.match(text)
+    if m is None:
+        return None
+    key = m.group("key") or m.group("key2")
+    if key in _NOT_NAME:
+        return None
+    speaker = m.group("speaker")
+    speaker = speaker[0].lower() + speaker[1:] if speaker.startswith("The ") else speaker
+    words = _WORD.findall(m.group("clause"))
+    content = [w.lower() not in _STOP and len(w) > 3 and w != key and "’" not in w and "'" not in w for w in words]
+    # a topic: two adjacent content words ("national security", "Supreme Court"), else one long word
+    topics = [f"{words[k]} {words[k + 1]}" for k in range(len(words) - 1) if content[k] and content[k + 1]]
+    topics = topics or [w for w, ok in zip(words, content) if ok and len(w) >= 7]
+    question = f"What did {speaker} {_SAID_VERBS[m.group('verb')]}"
+    if topics and rng.random() < 0.75:
+        question += " about " + rng.choice(topics[:4])
+    return question + "?", "said", key
+
+
 def build_pairs(stories: dict[str, dict[str, tuple[str, list[str]]]], embed, seed: int = SEED,
                 questions_per_source: int = 30) -> list[Pair]:
     """All training pairs of the given stories (see the module docstring)."""
@@ -227,15 +267,20 @@ def build_pairs(stories: dict[str, dict[str, tuple[str, list[str]]]], embed, see
             for i in candidates:
                 if made >= questions_per_source:
                     break
-                asked = make_question(texts[a][i], rng)
+                asked = (make_said_question(texts[a][i], rng) if rng.random() < 0.4 else None) \
+                    or make_question(texts[a][i], rng)
                 if asked is None or asked[0] in asked_before:
                     continue
                 question, kind, key = asked
                 asked_before.add(question)
                 made += 1
                 q_words = content_words(question)
-                pairs.append(Pair(story, question, texts[a][i], 1, "self", kind))
+                if rng.random() < 0.4:  # the question is cut from it: a lexical give-away, so only sometimes
+                    pairs.append(Pair(story, question, texts[a][i], 1, "self", kind))
                 source_vec = vectors[a][i]
+                if kind == "said":
+                    pairs += _said_pairs(story, question, key, texts, vectors, a, i, ids)
+                    continue
                 # the same outlet's near misses
                 same = [j for j in np.argsort(-(vectors[a] @ source_vec)) if j != i][:4]
                 for j in same:
@@ -275,6 +320,32 @@ def build_pairs(stories: dict[str, dict[str, tuple[str, list[str]]]], embed, see
                 far = [j for j in np.argsort(cos)[:3]]
                 pairs.append(Pair(story, headline, texts[b][far[0]], 0, "headline_negative", "headline"))
     return pairs
+
+
+def _said_pairs(story, question, key, texts, vectors, a, i, ids) -> list[Pair]:
+    """Pairs for "What did X say …?": another outlet's close paraphrase naming X is a positive; X saying
+    something else (low cosine), or a close sentence not naming X, is a negative."""
+    out = []
+    source_vec = vectors[a][i]
+    for b in ids:
+        if not texts[b]:
+            continue
+        cos = vectors[b] @ source_vec
+        for j in np.argsort(-cos)[:10]:
+            if b == a and j == i:
+                continue
+            names = holds_key(texts[b][j], key)
+            if b != a and names and cos[j] >= 0.62:
+                out.append(Pair(story, question, texts[b][j], 1, "cross_positive", "said"))
+            elif names and cos[j] < 0.35:
+                out.append(Pair(story, question, texts[b][j], 0, "hard_negative_same" if b == a else "hard_negative_other", "said"))
+            elif not names and cos[j] < 0.45 and b != a:
+                out.append(Pair(story, question, texts[b][j], 0, "hard_negative_other", "said"))
+            else:
+                continue
+            if len([p for p in out if p.sentence in texts[b]]) >= 2:
+                break
+    return out
 
 
 def split_stories(stories: list[str], seed: int = SEED, share: float = 0.1) -> tuple[list[str], list[str]]:

@@ -82,6 +82,39 @@ def evaluate_set(name: str, engine: Engine, reader: Reader, path: Path, top: int
     }
 
 
+def latency_and_agreement(sets: list[str], calls: int = 50, pairs: int = 25, seed: int = 13) -> dict:
+    """Median ms of one `score` call with `pairs` (question, sentence) pairs over `calls` calls (ONNX),
+    and the largest probability gap between the ONNX export and torch on the same calls."""
+    from index.ingest import Draft, read_inputs
+    from index.models import Source
+    from index.sentences import split_passages
+    from retrieval.reader import PACKAGED, CrossEncoderReader
+
+    questions, sentences = [], []
+    for item in sets:
+        path, _, corpus = item.partition("@")
+        questions += [q.q for q in load_questions(Path(path))]
+        if corpus:
+            for d in read_inputs([corpus]):
+                if isinstance(d, Draft):
+                    source = Source(source_id=d.source_id or "", story_id=d.story_id or "", outlet="", title="", text=d.text)
+                    sentences += [p.text for p in split_passages(source) if p.kind == "body"]
+    rng = np.random.default_rng(seed)
+    batches = [(questions[k % len(questions)], [sentences[j] for j in rng.choice(len(sentences), pairs, replace=False)])
+               for k in range(calls)]
+    onnx = CrossEncoderReader(PACKAGED, Settings().export_root())
+    onnx.warm_up()
+    ms, scored = [], []
+    for question, batch in batches:
+        started = time.perf_counter()
+        scored.append(onnx.score(question, batch))
+        ms.append((time.perf_counter() - started) * 1000)
+    reference = CrossEncoderReader(PACKAGED, None)
+    gap = max(float(np.abs(reference.score(q, b) - p).max()) for (q, b), p in zip(batches, scored))
+    return {"backend": onnx.backend, "pairs_per_call": pairs, "calls": calls, "ms_median": round(float(np.median(ms)), 1),
+            "ms_p90": round(float(np.percentile(ms, 90)), 1), "onnx_vs_torch_max_prob_gap": round(gap, 6)}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", help="QUESTIONS.jsonl[@CORPUS] (corpus default: the library).")
@@ -90,7 +123,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--read", choices=["span", "sentence"], default="span",
                         help="Give the reader the quote span (with its antecedent) or the ranked sentence alone.")
     parser.add_argument("--weights", default="0.3,0.5,0.7", help="Blend weights of the reader to report.")
+    parser.add_argument("--latency", action="store_true",
+                        help="Time 50 calls of 25 pairs (sentences from the sets' corpora) and compare ONNX with torch.")
     args = parser.parse_args(argv)
+    if args.latency:
+        print(json.dumps(latency_and_agreement(args.sets)), flush=True)
+        return
     weights = tuple(float(w) for w in args.weights.split(","))
     results = []
     reader = None
