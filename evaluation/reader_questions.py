@@ -17,6 +17,7 @@ The folder it writes (pairs.jsonl, data_manifest.json) is what `evaluation.train
 from __future__ import annotations
 
 import argparse
+import sys
 import json
 import random
 from pathlib import Path
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     with (args.out / "pairs.jsonl").open("w", encoding="utf-8") as out:
         for row in pairs + mechanical:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    manifest = {"command": "python -m evaluation.reader_questions " + " ".join(argv or __import__("sys").argv[1:]),
+    manifest = {"command": "python -m evaluation.reader_questions " + " ".join(argv or sys.argv[1:]),
                 "seed": args.seed, "top": args.top, "written_sets": counts,
                 "mechanical": str(args.mechanical) if args.mechanical else None,
                 "mechanical_pairs": len(mechanical), "pairs": len(pairs) + len(mechanical)}

@@ -127,7 +127,7 @@ def rank_source(
             # The next sentence leans on this one ("The ministry denied this…") and adds what the question
             # asks about: the quote carries on into it. The score stays this sentence's own.
             span = (passage.start, following.end)
-        predicate = lexicon.coverage(question.without_names(), positions)
+        predicate = lexicon.coverage(question.predicate, positions)
         typed = answer_type_matches(passage.text, kinds, question.text)
         relevance = float(convex(cosine, 0.5 * lexical + 0.5 * coverage, calibration.dense_weight))
         relevance += calibration.type_weight * typed

@@ -51,10 +51,6 @@ class QuestionTerms:
                              kinds=self.kinds, provenance=self.provenance,
                              hits=None if self.hits is None else self.hits[keep])
 
-    def without_names(self) -> QuestionTerms:
-        """The groups that are not names: what the question asks about them."""
-        return self.predicate
-
 
 def _contains(sequence: list[str], phrase: Phrase) -> bool:
     n = len(phrase)
@@ -104,19 +100,22 @@ class StoryLexicon:
         self.term_sets = [set(seq) for seq in self.sequences]
         self.bm25_index = BM25([seq or ["\0"] for seq in self.sequences])
         self.size = len(passages)
-        self._df: dict[Phrase, int] = {}
+        self._holding: dict[Phrase, np.ndarray] = {}
 
-    def df(self, phrase: Phrase) -> int:
-        """How many of the story's passages hold the phrase (remembered: a story's text does not change)."""
-        if phrase not in self._df:
-            first = self.bm25_index.postings.get(phrase[0])
-            docs = first[0].tolist() if first is not None else []
-            self._df[phrase] = sum(1 for d in docs if _contains(self.sequences[d], phrase))
-        return self._df[phrase]
+    def passages_holding(self, phrase: Phrase) -> np.ndarray:
+        """Story positions of the passages that hold the phrase (remembered: a story's text does not change)."""
+        if phrase not in self._holding:
+            posting = self.bm25_index.postings.get(phrase[0])
+            docs = posting[0] if posting is not None else np.zeros(0, dtype=np.int64)
+            if len(phrase) > 1:
+                docs = np.asarray([d for d in docs.tolist() if _contains(self.sequences[d], phrase)], dtype=np.int64)
+            self._holding[phrase] = docs
+        return self._holding[phrase]
 
     def idf(self, group_options: frozenset[Phrase]) -> float:
         """Smoothed inverse document frequency of whichever option is rarest in the story."""
-        return max((math.log((self.size + 1) / (self.df(option) + 0.5)) for option in group_options), default=0.0)
+        return max((math.log((self.size + 1) / (len(self.passages_holding(option)) + 0.5)) for option in group_options),
+                   default=0.0)
 
     def analyse(self, question: str, expand: bool = True) -> QuestionTerms:
         """Split a question into weighted term groups; question words ('say', 'report') weigh little.
@@ -148,15 +147,7 @@ class StoryLexicon:
             hits = np.zeros((len(question.groups), self.size), dtype=bool)
             for i, group in enumerate(question.groups):
                 for option in group.options:
-                    posting = self.bm25_index.postings.get(option[0])
-                    if posting is None:
-                        continue
-                    if len(option) == 1:
-                        hits[i, posting[0]] = True
-                        continue
-                    for doc in posting[0].tolist():
-                        if not hits[i, doc] and _contains(self.sequences[doc], option):
-                            hits[i, doc] = True
+                    hits[i, self.passages_holding(option)] = True
             question.hits = hits
         return question.hits
 
