@@ -15,7 +15,8 @@ from typing import Literal
 from retrieval.expansion import names_a_country
 from retrieval.text_terms import terms
 
-AnswerType = Literal["person", "time", "number", "age", "tally", "money", "length", "place", "country", "name"]
+AnswerType = Literal["person", "time", "number", "age", "tally", "money", "length", "place", "country", "name", "date",
+                     "month", "year", "outlet", "language"]
 
 _NUMBER_QUESTION = re.compile(
     r"^(how (many|much|long|old|big|large|far|badly|often))\b|\b(tally|vote count|final count|margin|percent(age)?|"
@@ -25,12 +26,23 @@ _NUMBER_QUESTION = re.compile(
 )
 _TIME_QUESTION = re.compile(
     r"^(when|since when)\b|\b(and|or) when\b|\b((what|which) (day|date|time|year|month|hour|night|morning|week)|how long ago|"
+    r"(exact|precise) (day|date|time)|what (is|was) the date|"
     r"how soon|at what (time|hour|point)|how (many|much) (minutes|hours|days|weeks|months|years|time)\b.{0,40}"
     r"\b(before|after|earlier|later|ago|prior|since|passed|elapsed)|how long (before|after))\b",
     re.IGNORECASE,
 )
-_PERSON_QUESTION = re.compile(r"^(who|whom)\b|^which (senator|official|lawmaker|minister|leader|person|candidate)\b",
-                              re.IGNORECASE)
+# "Who…", "Which senator…", "Which foreign leader…", "Which of the president's attorneys…": a person.
+_ROLES = (r"senators?|officials?|lawmakers?|ministers?|leaders?|persons?|people|candidates?|attorneys?|lawyers?|"
+          r"advis[eo]rs?|aides?|spokes(?:man|woman|person)|officers?|judges?|governors?|presidents?|ambassadors?|"
+          r"diplomats?|directors?|chiefs?|secretar(?:y|ies)|chair(?:man|woman)?|congress(?:man|woman)|"
+          r"representatives?|reporters?|journalists?|executives?|politicians?|members?|prosecutors?|envoys?")
+# The words between "which" and the role describe the role ("which foreign leader"); a verb ends them
+# ("by what date must the president…" asks for a date).
+_VERBS = r"(?:is|was|are|were|do|does|did|must|will|would|can|could|has|have|had|should|shall|may|might)"
+_PERSON_QUESTION = re.compile(
+    rf"^(who|whom)\b|^(?:\w+ )?(which|what) (?:of [\w’'.-]+(?: [\w’'.-]+)? )?(?:(?!{_VERBS}\b)[\w’'.-]+ ){{0,3}}?"
+    rf"(?:{_ROLES})\b",
+    re.IGNORECASE)
 
 # Narrow kinds: the question wording that asks for them.
 _NARROW_QUESTIONS: dict[AnswerType, re.Pattern[str]] = {
@@ -48,13 +60,26 @@ _NARROW_QUESTIONS: dict[AnswerType, re.Pattern[str]] = {
     ),
     "length": re.compile(r"\bhow long (is|was|were|are)\b(?!.*\bago\b)", re.IGNORECASE),
     # "Where does X stand on…" asks for a position and "where would the money come from" for a source, not a place.
-    "place": re.compile(r"^where\b(?!.*\bstand\b)(?!.*\bcome from\b)|\bin what (city|country|state|town)\b",
-                        re.IGNORECASE),
+    "place": re.compile(r"^where\b(?!.*\bstand\b)(?!.*\bcome from\b)|\b(which|what) (?:[\w’'-]+ ){0,2}?"
+                        r"(city|cities|town|state|province|region|village|port|park|venue|building|court|site|base|"
+                        r"airport|border crossing|neighbou?rhood|district|county|hotel|resort)\b", re.IGNORECASE),
     "country": re.compile(r"\b(which|what) (countr(y|ies)|nations?)\b", re.IGNORECASE),
+    # Times of a particular grain: "By what date…" wants "May 12", "In what month…" wants "March", not "last month".
+    "date": re.compile(r"\b(what|which) (exact |precise )?(day|date)\b|\b(exact|precise) date\b|\bwhat (is|was) the date\b",
+                       re.IGNORECASE),
+    "month": re.compile(r"\b(what|which) month\b", re.IGNORECASE),
+    "year": re.compile(r"\b(what|which) year\b", re.IGNORECASE),
+    "outlet": re.compile(r"\b(which|what) (?:[\w’'-]+ ){0,2}?(newspapers?|papers?|news ?(?:outlets?|organi[sz]ations?|"
+                         r"agenc(?:y|ies)|sites?|networks?|channels?)|outlets?|publications?|networks?|broadcasters?|"
+                         r"magazines?|wire services?)\b", re.IGNORECASE),
+    "language": re.compile(r"\b(which|what) language\b", re.IGNORECASE),
     # "What was the gunman's name?", "Who is the new minister?": a proper name, not "what name does X use for Y".
     "name": re.compile(
         r"\bwhat(?:'s| is| was| are| were)\s+(?:the\s+)?(?:[\w’']+\s+){0,3}names?\b(?!\s+(?:does|do|did)\b)|"
-        r"\bwhat is (?:he|she|it|they) called\b|\bwho (?:is|was) (?:the|a|an)\b",
+        r"\bwhat is (?:he|she|it|they) called\b|\bwho (?:is|was) (?:the|a|an)\b|"
+        # "Which group is behind…", "What company…": an organisation, which has a proper name.
+        r"\b(?:which|what) (?:[\w’'-]+ ){0,2}?(?:group|organi[sz]ation|company|firm|charity|party|agency|"
+        r"committee|union|coalition|movement|militia|network|non-?profit)s?\b",
         re.IGNORECASE,
     ),
 }
@@ -83,6 +108,22 @@ _TIME = re.compile(
 # Two or more capitalised words in a row, not at the very start of the sentence: a likely name.
 _NAME = re.compile(r"(?<=\s)(?:[A-Z][\w'’-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w'’-]+|[A-Z]\.))+")
 _SMALL_NUMBER = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty)"
+_MONTHS = r"January|February|March|April|June|July|August|September|October|November|December"
+_MONTH_ABBREVIATIONS = r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+# "May" is a month only beside a day or a year, or after "in"/"since"/"by" ("in May", "May 12", "May 2018").
+_MONTH = rf"\b(?:{_MONTHS})\b|\b(?:{_MONTH_ABBREVIATIONS})\.|\bMay\b(?=\s+\d)|(?<=\b(?:in|by) )May\b|(?<=since )May\b"
+_WEEKDAY = r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+_NEWS_OUTLET = re.compile(
+    r"\b(?:[A-Z][\w.&’'-]+\s+){1,3}(?:Times|Post|Journal|Herald|Tribune|Telegraph|Guardian|Gazette|Chronicle|Globe|"
+    r"Inquirer|Examiner|Observer|Independent|Courier|Sun|Mirror|Express|Star|Bulletin|Register|Dispatch|Review)\b|"
+    r"(?<=\bthe )(?:Times|Post|Journal|Guardian|Telegraph)\b|\b(?:Reuters|Associated Press|AP|AFP|Agence France-Presse|"
+    r"Bloomberg|CNN|MSNBC|NBC|ABC|CBS|BBC|NPR|PBS|Fox News|Politico|Axios|Al Jazeera|Yonhap|Xinhua|TASS|Interfax|"
+    r"RIA Novosti|dpa|UPI|Breitbart|HuffPost|Huffington Post|USA Today|BuzzFeed|Vox|Newsweek|Time magazine)\b"
+)
+_LANGUAGE = re.compile(
+    r"\b(?:English|Hebrew|Arabic|French|Spanish|German|Russian|Chinese|Mandarin|Cantonese|Japanese|Korean|Persian|Farsi|"
+    r"Italian|Portuguese|Turkish|Ukrainian|Polish|Dutch|Greek|Hindi|Urdu|Swahili|Latin|Yiddish|Kurdish)\b"
+)
 _NARROW_SENTENCES: dict[AnswerType, re.Pattern[str]] = {
     "age": re.compile(r"\b\d{1,3}-year-old\b|\b\d{1,3} years old\b|\b(?:aged?|age of) \d{1,3}\b|,\s\d{2},|"
                       r"\bin (?:his|her|their) (?:\d0s|(?:twen|thir|for|fif|six|seven|eigh|nine)ties)\b", re.IGNORECASE),
@@ -92,6 +133,11 @@ _NARROW_SENTENCES: dict[AnswerType, re.Pattern[str]] = {
                          re.IGNORECASE),
     # "in Helsinki", "near Moscow", "in north-west Moscow", "in the Moscow suburb of Krasnogorsk".
     "place": re.compile(r"\b(?:in|at|near|outside) (?:the )?(?:[a-z]+(?:-[a-z]+)? )?[A-Z][a-z]+\b"),
+    "date": re.compile(rf"(?:{_MONTH})\s+\d{{1,2}}\b|\b\d{{1,2}}\s+(?:{_MONTHS}|May)\b|\b\d{{1,2}}/\d{{1,2}}\b|{_WEEKDAY}"),
+    "month": re.compile(_MONTH),
+    "year": re.compile(r"\b(?:1[89]|20)\d\d\b"),
+    "outlet": _NEWS_OUTLET,
+    "language": _LANGUAGE,
 }
 
 
