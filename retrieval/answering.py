@@ -53,6 +53,15 @@ _EXPLETIVE_IT = re.compile(
 )
 
 
+_OWN_QUESTION = re.compile(r"""\?[)\]]*\s*$""")
+_OPENING_QUOTE = re.compile(r"""^\s*[“"‘'«]""")
+
+
+def asks_a_question(sentence: str) -> bool:
+    """Tell whether the writer asks a question here ("So who is Dave Brat?"), not reports one in quotes."""
+    return bool(_OWN_QUESTION.search(sentence)) and not _OPENING_QUOTE.match(sentence)
+
+
 @lru_cache(maxsize=65536)
 def is_anaphoric(sentence: str) -> bool:
     """Tell whether a sentence depends on the one before it to be understood."""
@@ -90,6 +99,7 @@ class Calibration:
     second_ratio: float
     antecedents: bool = True  # quote the sentence before an anaphoric one
     reader_weight: float = 0.0  # how much the reader's probability adds to a read candidate's relevance
+    question_penalty: float = 0.0  # taken off a sentence in which the writer asks a question
 
 
 def rank_source(
@@ -133,6 +143,8 @@ def rank_source(
         relevance += calibration.type_weight * typed
         if passage.kind == "headline":
             relevance -= calibration.headline_penalty  # an editor's summary, seldom the reported detail
+        if asks_a_question(passage.text):
+            relevance -= calibration.question_penalty  # "Who is Dave Brat?" echoes the question, never answers it
         candidates.append(Candidate(pid, float(cosine), lexical, coverage, predicate, typed, relevance, span,
                                     (passage.start, passage.end)))
     candidates.sort(key=lambda c: -c.relevance)

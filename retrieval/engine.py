@@ -84,6 +84,7 @@ class Engine:
             second_ratio=s.second_quote_ratio,
             antecedents="antecedent" not in off,
             reader_weight=s.reader_weight,
+            question_penalty=0.0 if "own_question" in off else s.question_penalty,
         )
 
     @cached_property

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.71, ge=0, le=1)
     answer_type_weight: float = Field(0.25, ge=0, description="Bonus for each kind of answer asked for that a sentence holds.")
     headline_penalty: float = Field(0.15, ge=0, description="Taken off a headline's relevance: it summarises, seldom reports.")
+    question_penalty: float = Field(0.3, ge=0, description="Taken off a sentence in which the writer asks a question "
+                                                           "(\"So who is X?\"): it echoes the question, never answers.")
     # Answerability: a logistic model over (relevance, margin, coverage, entity coverage, dense, predicate
     # coverage, story gap), fitted by `storybot calibrate` on the dev sets; an outlet is covered when it clears the threshold.
     answer_weights: tuple[float, float, float, float, float, float, float, float] = (-1.1061, 2.9011, 1.1217, 1.4100, 2.6334, 1.1210, 7.0246, 0.0)
@@ -55,7 +57,8 @@ class Settings(BaseSettings):
     reader_depth: int = Field(8, ge=1, le=50, description="How many of each outlet's best sentences the reader reads.")
     reader_weight: float = Field(0.5, ge=0, description="How much the reader's probability adds to a sentence's relevance.")
     # Mechanisms switched off, for measuring what each buys (`storybot eval --disable expansion`).
-    disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability", "reader"]] = frozenset()
+    disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability", "reader",
+                                 "own_question"]] = frozenset()
     second_quote_ratio: float = Field(0.7, ge=0, le=1, description="A second quote must score this share of the first.")
 
     @model_validator(mode="after")

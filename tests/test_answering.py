@@ -9,7 +9,8 @@ import pytest
 
 from retrieval.answer_type import is_provenance_question
 from retrieval.answerability import ANSWER_FEATURES, answer_features, answerability
-from retrieval.answering import Calibration, Candidate, compose_outlet, credit_quotes, is_anaphoric, rank_source, rerank
+from retrieval.answering import (Calibration, Candidate, asks_a_question, compose_outlet, credit_quotes, is_anaphoric,
+                                 rank_source, rerank)
 from index.embedding import FakeEmbedder
 from retrieval.engine import Engine
 from retrieval.lexical import StoryLexicon
@@ -486,3 +487,29 @@ def test_the_fake_embedder_comes_with_the_fake_reader_unless_one_is_named(tmp_pa
     assert Settings(home=tmp_path, model="fake").reader_model == "fake"
     assert Settings(home=tmp_path, model="fake", reader_model="packaged").reader_model == "packaged"
     assert Settings(home=tmp_path).reader_model == "packaged"
+
+
+@pytest.mark.parametrize(("sentence", "asks"), [
+    ("Who is Dave Brat?", True),
+    ("So who is Dave Brat, and how did he pull off such a stunning win?", True),
+    ("“What consideration did you give to firing him?” another asks.", False),
+    ("“What did you know?”", False),
+    ("He teaches economics at a small college.", False),
+])
+def test_a_question_the_writer_asks_is_told_from_a_reported_one(sentence, asks):
+    assert asks_a_question(sentence) is asks
+
+
+def test_a_sentence_asking_the_question_ranks_below_the_one_answering_it():
+    text = "Who is Dave Brat?\n\nBrat, an economics professor, teaches at a small college in Virginia."
+    source = Source(source_id="s", story_id="t", outlet="o", title="Head", text="Head line\n\n" + text)
+    passages = _keyed(source)
+    lexicon = StoryLexicon([p.pid for p in passages], passages)
+    question = lexicon.analyse("Who is Dave Brat?")
+    dense = np.asarray([0.0, 0.9, 0.5])  # the echoing question looks far closer to the embedder
+    penalised = dataclasses.replace(CALIBRATION, question_penalty=0.6)
+    ranked = rank_source(passages, dense, lexicon, question, lexicon.bm25(question.query), penalised)
+    assert passages[ranked[0].pid].text.startswith("Brat, an economics professor")
+    unpenalised = rank_source(passages, dense, lexicon, question, lexicon.bm25(question.query),
+                              dataclasses.replace(CALIBRATION, question_penalty=0.0))
+    assert passages[unpenalised[0].pid].text == "Who is Dave Brat?"
