@@ -9,7 +9,7 @@ import pytest
 from evaluation.compare_eval import load_labels, read_labels, score
 from retrieval.comparison import (CompareQuote, Comparison, Group, _aligned_pairs, _cluster, _reworded_quotes,
                                   differing_values, quantities)
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import NEWSWCL50, PROJECT_ROOT, needs_newswcl50, read_folder
 
 S0, S4 = "000_5ace3053a7754062", "004_c92dd615dfce2fa4"
 
@@ -59,6 +59,15 @@ def test_every_label_phrase_is_found_in_its_source(seed_engine):
            if item["corpus"] == "seeds"]
     texts = {s.source_id: s.text for s in seed_engine.view()[0].story.sources}
     assert len(load_labels(raw, texts)) == len(raw)
+
+
+@needs_newswcl50
+def test_every_five_outlet_label_phrase_is_found_in_its_source():
+    raw = [item for item in read_labels(PROJECT_ROOT / "tests" / "data" / "compare_groups.jsonl")
+           if item["corpus"] == "newswcl50"]
+    texts = {sid: d.text for sid, d in read_folder(NEWSWCL50).items()}
+    assert len(load_labels(raw, texts)) == len(raw)
+    assert {"newswcl50-event-3", "newswcl50-event-8"} <= {item["story"] for item in raw}
 
 
 @pytest.fixture(scope="module")
