@@ -212,6 +212,7 @@ def main() -> None:
     labels = load_labels(raw, texts)
     for story, comparison in comparisons.items():
         print(line(story + (" (tuned)" if story in args.tuned else ""), score(labels, {story: comparison})))
+    print(line("tuned, all", score(labels, {s: c for s, c in comparisons.items() if s in args.tuned})))
     held = {s: c for s, c in comparisons.items() if s not in args.tuned}
     five = {s: c for s, c in held.items() if s.startswith("newswcl50")}
     print(line("held out, all", score(labels, held)))
