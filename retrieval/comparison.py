@@ -3,9 +3,11 @@ quoted words differ — as groups of verbatim quotes.
 
 Two sentences of different outlets state one fact when each is the other's best partner in its outlet,
 by a clear margin over the runner-up (or by a very high score), where a pair's score is its cosine plus
-the rarity-weighted share of words the two have in common, taken relative to the story's mean pair. Pairs
-join into groups, best first, with at most one sentence per outlet and only when a newcomer fits most of
-the group; a sentence that reports two facts may sit in two groups. A sentence that resembles nothing in
+the rarity-weighted share of words the two have in common, taken relative to the story's mean pair; or
+when one is the other's best partner by a wide margin over its own runner-up, whatever the partner
+prefers (a lead that reports three facts is the best partner of three sentences, and can prefer only
+one). Pairs join into groups, best first, with at most one sentence per outlet and only when a newcomer
+fits most of the group; a sentence that reports several facts may sit in up to three groups. A sentence that resembles nothing in
 any other outlet is that outlet's own. Headlines and page furniture never take part.
 """
 
@@ -32,9 +34,12 @@ VETOED = 100.0  # taken off a vetoed pair's score, so it can neither align nor h
 ALIGN_SCORE = 0.5  # mutual best pairs scoring at least this…
 ALIGN_GAP = 0.3  # …and this far above either sentence's runner-up in the other outlet state one fact;
 SURE_SCORE = 0.7  # a mutual best pair scoring this high needs no gap
+ONE_SIDED_SCORE = 0.6  # a sentence's best partner in another outlet, scoring at least this…
+ONE_SIDED_GAP = 0.4  # …and this far above the sentence's own runner-up there, states its fact even when the
+#                      partner's best is another sentence (tuned on events 0, 1, 6, 9 and the seed)
 JOIN_SCORE = 0.5  # groups join when their members' cross scores average at least this…
 MEMBER_SCORE = 0.5  # …and more than half of those pairs score this (a newcomer must fit most members)
-MAX_GROUPS = 2  # a sentence reporting two facts (who went, and why) may sit in this many groups
+MAX_GROUPS = 3  # a sentence reporting several facts (who went, where, and why) may sit in this many groups
 ONLY_SCORE = 0.6  # an ungrouped sentence whose best score elsewhere is below this is its outlet's own
 MIN_WORDS = 6
 MIN_QUOTE_WORDS = 4  # shorter quotations ("serious reservations") are phrases, not statements to compare
@@ -189,7 +194,8 @@ def _pair_scores(candidates: dict[str, list[Passage]], outlets: list[str], vecto
 def _aligned_pairs(candidates: dict[str, list[Passage]], outlets: list[str], scores: dict[tuple[int, int], float]
                    ) -> list[tuple[float, int, int]]:
     """Pairs that state the same fact: each the other's best in its outlet by a clear gap over the runner-up,
-    with a high score (a sentence that is merely on the story's topic is near many and clear of none)."""
+    with a high score (a sentence that is merely on the story's topic is near many and clear of none); or
+    one the other's best by a wide gap over its own runner-up (the other may report several facts)."""
     pairs = []
     for i, a in enumerate(outlets):
         for b in outlets[i + 1 :]:
@@ -197,13 +203,21 @@ def _aligned_pairs(candidates: dict[str, list[Passage]], outlets: list[str], sco
                         for p in candidates[a]}
             ranked_b = {q.pid: sorted(((scores[(p.pid, q.pid)], p.pid) for p in candidates[a]), reverse=True)
                         for q in candidates[b]}
+            found: dict[tuple[int, int], float] = {}
             for p, ranked in ranked_a.items():
                 score, q = ranked[0]
                 if ranked_b[q][0][1] != p:
                     continue
                 runner_up = max([r[1][0] for r in (ranked, ranked_b[q]) if len(r) > 1], default=0.0)
                 if score >= SURE_SCORE or (score >= ALIGN_SCORE and score - runner_up >= ALIGN_GAP):
-                    pairs.append((score, p, q))
+                    found[(p, q)] = score
+            for ranked_x, flip in ((ranked_a, False), (ranked_b, True)):
+                for x, ranked in ranked_x.items():
+                    score, y = ranked[0]
+                    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+                    if score >= ONE_SIDED_SCORE and score - runner_up >= ONE_SIDED_GAP:
+                        found.setdefault((y, x) if flip else (x, y), score)
+            pairs.extend((score, p, q) for (p, q), score in found.items())
     return pairs
 
 

@@ -9,7 +9,7 @@ import pytest
 from evaluation.compare_eval import load_labels, read_labels, score
 from retrieval.comparison import (CompareQuote, Comparison, Group, _aligned_pairs, _cluster, _reworded_quotes,
                                   differing_values, quantities)
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import NEWSWCL50, PROJECT_ROOT, needs_newswcl50, read_folder
 
 S0, S4 = "000_5ace3053a7754062", "004_c92dd615dfce2fa4"
 
@@ -59,6 +59,15 @@ def test_every_label_phrase_is_found_in_its_source(seed_engine):
            if item["corpus"] == "seeds"]
     texts = {s.source_id: s.text for s in seed_engine.view()[0].story.sources}
     assert len(load_labels(raw, texts)) == len(raw)
+
+
+@needs_newswcl50
+def test_every_five_outlet_label_phrase_is_found_in_its_source():
+    raw = [item for item in read_labels(PROJECT_ROOT / "tests" / "data" / "compare_groups.jsonl")
+           if item["corpus"] == "newswcl50"]
+    texts = {sid: d.text for sid, d in read_folder(NEWSWCL50).items()}
+    assert len(load_labels(raw, texts)) == len(raw)
+    assert {"newswcl50-event-3", "newswcl50-event-8"} <= {item["story"] for item in raw}
 
 
 @pytest.fixture(scope="module")
@@ -135,19 +144,29 @@ def test_a_pair_aligns_only_when_mutual_best_and_clear_of_the_runner_up():
     candidates = _passages(a=[1, 2], b=[3, 4])
     clear = _symmetric({(1, 3): 0.6, (1, 4): 0.1, (2, 3): 0.1, (2, 4): 0.2})
     assert [(p, q) for _, p, q in _aligned_pairs(candidates, ["a", "b"], clear)] == [(1, 3)]
-    crowded = _symmetric({(1, 3): 0.6, (1, 4): 0.5, (2, 3): 0.1, (2, 4): 0.2})  # 1 is as near to 4 as to 3
+    crowded = _symmetric({(1, 3): 0.6, (1, 4): 0.5, (2, 3): 0.5, (2, 4): 0.2})  # 1 is as near to 4 as to 3, 3 to 2 as to 1
     assert _aligned_pairs(candidates, ["a", "b"], crowded) == []
-    sure = _symmetric({(1, 3): 0.9, (1, 4): 0.8, (2, 3): 0.1, (2, 4): 0.2})
+    sure = _symmetric({(1, 3): 0.9, (1, 4): 0.8, (2, 3): 0.1, (2, 4): 0.55})
     assert [(p, q) for _, p, q in _aligned_pairs(candidates, ["a", "b"], sure)] == [(1, 3)]
 
 
-def test_a_newcomer_must_fit_most_of_the_group_and_a_sentence_sits_in_at_most_two_groups():
-    outlet_of = {1: "a", 2: "b", 3: "c", 4: "d", 5: "b"}
+def test_a_sentence_reporting_two_facts_pairs_with_each_sentence_whose_clear_best_it_is():
+    candidates = _passages(a=[1, 2], b=[3, 4])
+    lead = _symmetric({(1, 3): 0.65, (1, 4): 0.7, (2, 3): 0.1, (2, 4): 0.2})  # 1 is the best of 3 and of 4
+    assert sorted((p, q) for _, p, q in _aligned_pairs(candidates, ["a", "b"], lead)) == [(1, 3), (1, 4)]
+    weak = _symmetric({(1, 3): 0.55, (1, 4): 0.7, (2, 3): 0.1, (2, 4): 0.2})  # 3's best is 1, but not by enough
+    assert sorted((p, q) for _, p, q in _aligned_pairs(candidates, ["a", "b"], weak)) == [(1, 4)]
+
+
+def test_a_newcomer_must_fit_most_of_the_group_and_a_sentence_sits_in_at_most_three_groups():
+    outlet_of = {1: "a", 2: "b", 3: "c", 4: "d", 5: "b", 6: "e"}
     scores = _symmetric({(1, 2): 1.0, (1, 3): 0.9, (2, 3): 0.2, (1, 4): 0.8, (2, 4): 0.9, (3, 4): 0.9,
-                         (1, 5): 0.8, (3, 5): 0.0, (4, 5): 0.0, (2, 5): -1.0})
-    groups = _cluster([(1.0, 1, 2), (0.9, 1, 3), (0.8, 1, 5)], scores, outlet_of)
-    # 3 fits 1 but not 2: it does not join their group; 1 reports a second fact with 3, and a third with 5 is refused
-    assert sorted(map(sorted, groups)) == [[1, 2], [1, 3]]
+                         (1, 5): 0.8, (3, 5): 0.0, (4, 5): 0.0, (2, 5): -1.0,
+                         (1, 6): 0.7, (2, 6): 0.0, (3, 6): 0.0, (5, 6): 0.0})
+    groups = _cluster([(1.0, 1, 2), (0.9, 1, 3), (0.8, 1, 5), (0.7, 1, 6)], scores, outlet_of)
+    # 3 fits 1 but not 2: it does not join their group; 1 reports a second fact with 3, a third with 5, and a
+    # fourth with 6 is refused
+    assert sorted(map(sorted, groups)) == [[1, 2], [1, 3], [1, 5]]
 
 
 def test_two_different_statements_that_share_words_are_not_one_reworded_quotation():
