@@ -59,6 +59,11 @@ def _contains(sequence: list[str], phrase: Phrase) -> bool:
     return any(tuple(sequence[i : i + n]) == phrase for i in range(len(sequence) - n + 1))
 
 
+# A passage that says the question's own word is surer evidence than one that says an alias of it
+# ("Tehran" asked, "Iran" written): an alias earns this share of the group's weight.
+ALIAS_CREDIT = 0.7
+
+
 class BM25:
     """Okapi BM25 (Lucene variant) over tokenised documents; `scores` gives every document's score."""
 
@@ -113,9 +118,15 @@ class StoryLexicon:
         return self._holding[phrase]
 
     def idf(self, group_options: frozenset[Phrase]) -> float:
-        """Smoothed inverse document frequency of whichever option is rarest in the story."""
-        return max((math.log((self.size + 1) / (len(self.passages_holding(option)) + 0.5)) for option in group_options),
-                   default=0.0)
+        """Smoothed inverse document frequency of the group: of the passages holding any of its options.
+
+        A group matches wherever any option occurs, so it is as rare as their union, not as its rarest
+        option ("Tehran" in an Iran story is common once it also matches "Iran").
+        """
+        if not group_options:
+            return 0.0
+        holding = np.unique(np.concatenate([self.passages_holding(option) for option in group_options]))
+        return math.log((self.size + 1) / (len(holding) + 0.5))
 
     def analyse(self, question: str, expand: bool = True) -> QuestionTerms:
         """Split a question into weighted term groups; question words ('say', 'report') weigh little.
@@ -131,7 +142,10 @@ class StoryLexicon:
                 weight *= 0.2
             entity = any(t in names for t in phrase)
             groups.append(TermGroup(phrase, options, weight, entity))
-        query = sorted({t for g in groups for option in g.options for t in option})
+        # BM25 scores words, not phrases: a several-word alias would add its loose words ("Democratic People's
+        # Republic of Korea" would reward any "Republican"), so only the question's own words and one-word options.
+        query = sorted({t for g in groups for option in g.options | {g.surface} if len(option) == 1 or option == g.surface
+                        for t in option})
         return QuestionTerms(groups=groups, query=query, text=question, kinds=expected_types(question),
                              provenance=is_provenance_question(question))
 
@@ -142,12 +156,13 @@ class StoryLexicon:
         return self.bm25_index.scores(query)
 
     def hits(self, question: QuestionTerms) -> np.ndarray:
-        """Which passages hold each of the question's groups (any of its options), as (groups × passages)."""
+        """How far each passage holds each group, as (groups × passages): 1 for its own words, ALIAS_CREDIT for an alias."""
         if question.hits is None:
-            hits = np.zeros((len(question.groups), self.size), dtype=bool)
+            hits = np.zeros((len(question.groups), self.size), dtype=np.float64)
             for i, group in enumerate(question.groups):
-                for option in group.options:
-                    hits[i, self.passages_holding(option)] = True
+                for option in group.options - {group.surface}:
+                    hits[i, self.passages_holding(option)] = ALIAS_CREDIT
+                hits[i, self.passages_holding(group.surface)] = 1.0
             question.hits = hits
         return question.hits
 
@@ -158,7 +173,7 @@ class StoryLexicon:
             return 0.0
         if len(positions) == 1:
             held = self.hits(question)[:, positions[0]]
-            return float(sum(g.weight for g, h in zip(question.groups, held.tolist()) if h)) / total
+            return float(sum(g.weight * h for g, h in zip(question.groups, held.tolist()))) / total
         # Several passages read together: a phrase may run from one into the next, so look at their words.
         present = set().union(*(self.term_sets[pos] for pos in positions))
         sequence: list[str] | None = None
@@ -173,7 +188,8 @@ class StoryLexicon:
                 sequence = [t for pos in positions for t in self.sequences[pos]]
             return _contains(sequence, option)
 
-        hit = sum(g.weight for g in question.groups if any(holds(o) for o in g.options))
+        hit = sum(g.weight * (1.0 if holds(g.surface) else ALIAS_CREDIT if any(holds(o) for o in g.options) else 0.0)
+                  for g in question.groups)
         return hit / total
 
     def entity_coverage(self, question: QuestionTerms, positions: list[int]) -> float:

@@ -47,8 +47,8 @@ class Settings(BaseSettings):
                                                            "(\"So who is X?\"): it echoes the question, never answers.")
     # Answerability: a logistic model over (relevance, margin, coverage, entity coverage, dense, predicate
     # coverage, story gap), fitted by `storybot calibrate` on the dev sets; an outlet is covered when it clears the threshold.
-    answer_weights: tuple[float, float, float, float, float, float, float, float] = (-1.0846, 2.9846, 1.0225, 1.4923, 2.7393, 1.1388, 7.0753, 0.0)
-    answer_bias: float = -3.4953
+    answer_weights: tuple[float, float, float, float, float, float, float, float] = (-0.8364, 2.5165, 1.6355, 1.1873, 2.2273, 1.0730, 6.7932, 0.0)
+    answer_bias: float = -2.9725
     answer_threshold: float = Field(0.41, ge=0, le=1)
     # The reader (a cross-encoder trained here) reads the question with each outlet's best sentences.
     reader: bool = Field(False, description="Re-rank each outlet's best sentences with the trained reader (off: measured, it does not pay yet).")
