@@ -19,11 +19,6 @@ def default_home() -> Path:
     return user_data_path("storybot", appauthor=False)
 
 
-MPNET_MODEL = "mpnet"
-# Fitted on all 1,574 (question, outlet) pairs of the four dev sets with mpnet's features (see README).
-MPNET_ANSWERABILITY = ((-1.3534, 3.4548, 1.2364, 1.4113, 3.9209, 0.9347, 7.9874, 0.0), -4.0729, 0.43)
-
-
 class Settings(BaseSettings):
     """Where the library lives, which model embeds, and the calibrated answer thresholds."""
 
@@ -70,14 +65,6 @@ class Settings(BaseSettings):
         """A fake embedder (tests) comes with the fake reader unless a reader is named."""
         if self.model == "fake" and "reader_model" not in self.model_fields_set:
             self.reader_model = "fake"
-        return self
-
-    @model_validator(mode="after")
-    def _model_calibration(self) -> Settings:
-        """mpnet's scores are distributed differently: it comes with the answerability model fitted on its own
-        features (`storybot calibrate` over the four dev sets with STORYBOT_MODEL=mpnet), unless one is set."""
-        if self.model == MPNET_MODEL and not {"answer_weights", "answer_bias", "answer_threshold"} & self.model_fields_set:
-            self.answer_weights, self.answer_bias, self.answer_threshold = MPNET_ANSWERABILITY
         return self
 
     def export_root(self) -> Path | None:

@@ -177,12 +177,3 @@ def test_the_real_packages_assemble_into_the_upstream_model(tmp_path):
     cosines = (onnx.embed(texts) * SentenceTransformerEmbedder(str(folder)).embed(texts)).sum(axis=1)
     assert onnx.dimension == 768 and cosines.min() >= 0.9999
 
-
-def test_mpnet_comes_with_its_own_answerability_fit_unless_one_is_set():
-    from retrieval.settings import MPNET_ANSWERABILITY, Settings
-
-    default = Settings(_env_file=None)
-    mpnet = Settings(_env_file=None, model="mpnet")
-    assert (mpnet.answer_weights, mpnet.answer_bias, mpnet.answer_threshold) == MPNET_ANSWERABILITY
-    assert default.answer_bias != mpnet.answer_bias
-    assert Settings(_env_file=None, model="mpnet", answer_bias=-2.0).answer_weights == default.answer_weights
