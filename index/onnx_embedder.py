@@ -11,6 +11,7 @@ keeps the PyTorch embedder's name, so vectors stored by either serve both.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -56,7 +57,10 @@ def _export(name: str, model_dir: Path, target: Path) -> dict:
     model = SentenceTransformer(str(model_dir), device="cpu")
     transformer = model[0]
     bert = transformer.auto_model.eval()
-    sample = transformer.tokenizer(["a sample sentence", "another"], padding=True, return_tensors="pt")
+    sample = dict(transformer.tokenizer(["a sample sentence", "another"], padding=True, return_tensors="pt"))
+    # BERT-shaped models take token_type_ids; MPNet has none (its graph then leaves that input out).
+    typed = "token_type_ids" in inspect.signature(bert.forward).parameters
+    sample.setdefault("token_type_ids", torch.zeros_like(sample["input_ids"]))
 
     class _Hidden(torch.nn.Module):
         def __init__(self, inner):
@@ -64,12 +68,13 @@ def _export(name: str, model_dir: Path, target: Path) -> dict:
             self.inner = inner
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+            extra = {"token_type_ids": token_type_ids} if typed else {}
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
 
     manifest = {"format": FORMAT, "model": name, "source_fingerprint": source_fingerprint(Path(model_dir)),
                 "max_seq_length": int(model.max_seq_length),
                 "do_lower_case": bool(getattr(transformer, "do_lower_case", False)), "pooling": "mean",
+                "pad_token": transformer.tokenizer.pad_token, "pad_id": int(transformer.tokenizer.pad_token_id),
                 "normalize": True, "dimension": int((getattr(model, "get_embedding_dimension", None)
                                                      or model.get_sentence_embedding_dimension)())}
     return write_export(_Hidden(bert), sample, "last_hidden_state", Path(model_dir) / TOKENIZER_FILE,
@@ -189,7 +194,9 @@ class OnnxEmbedder:
         except Exception as exc:
             raise OnnxUnavailable(f"the ONNX model at {self.folder} cannot be loaded ({type(exc).__name__})") from None
         tokenizer.enable_truncation(max_length=int(self.manifest["max_seq_length"]))
-        tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+        pad_token = self.manifest.get("pad_token", "[PAD]")  # exports made before pad_token was recorded: BERT's
+        pad_id = self.manifest.get("pad_id", tokenizer.token_to_id(pad_token) or 0)
+        tokenizer.enable_padding(pad_id=int(pad_id), pad_token=pad_token)
         self._tokenizer = tokenizer
         self._inputs = {i.name for i in self._session.get_inputs()}
 

@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     vector_store: str = Field("faiss", description="faiss, milvus:PATH.db (Milvus Lite) or http://host:19530.")
     max_article_bytes: int = Field(5_000_000, ge=1000, description="Articles larger than this are skipped.")
     fetch_timeout: float = Field(15.0, gt=0, le=300, description="Seconds to wait for a URL.")
-    model: str = Field(DEFAULT_MODEL, description="Embedding model: a local folder, a cached hub name, or the packaged default.")
+    model: str = Field(DEFAULT_MODEL, description="Embedding model: the packaged default (all-MiniLM-L6-v2), 'mpnet' "
+                       "(all-mpnet-base-v2 once `storybot models install mpnet` has verified it), a local folder, "
+                       "or a cached hub name.")
     onnx: bool = Field(True, description="Embed with the model's ONNX export (fast start-up, no torch); "
                                          "false: sentence-transformers only.")
     model_cache: Path | None = Field(None, description="Where model exports are kept (default: home/models).")

@@ -104,3 +104,31 @@ def test_engine_falls_back_once_when_the_export_cannot_be_made(tmp_path, monkeyp
     again.embed(["What did Paris deny?"])
     assert again.backend == "sentence-transformers"
     assert "the ONNX export failed before (RuntimeError: exporter exploded" in capsys.readouterr().err
+
+
+def test_a_model_without_token_type_ids_exports_and_matches(tmp_path):
+    """MPNet (the optional `mpnet` model) takes no token_type_ids and pads with <pad>, not [PAD]: a tiny random
+    MPNet with the packaged tokenizer checks that path without the 400 MB weights."""
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+    from transformers import MPNetConfig, MPNetModel
+
+    torch.manual_seed(0)
+    hf = tmp_path / "hf"
+    MPNetModel(MPNetConfig(vocab_size=30527, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                           intermediate_size=64, max_position_embeddings=130)).save_pretrained(hf)
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        if (model_folder(DEFAULT_MODEL) / name).is_file():
+            shutil.copy(model_folder(DEFAULT_MODEL) / name, hf / name)
+    folder = tmp_path / "tiny-mpnet"
+    SentenceTransformer(modules=[models.Transformer(str(hf), max_seq_length=128), models.Pooling(32, "mean"),
+                                 models.Normalize()], device="cpu").save(str(folder))
+    manifest = export_onnx("tiny-mpnet", folder, tmp_path / "export")
+    onnx = OnnxEmbedder("tiny-mpnet", tmp_path / "export", folder)
+    onnx.verify()
+    onnx.warm_up()
+    assert "token_type_ids" not in onnx._inputs and manifest["pad_token"] == "[PAD]"
+    reference = SentenceTransformerEmbedder(str(folder))
+    texts = ["What did Paris deny?", "short", "word " * 300, "Otherwise, France would have left the talks."] * 3
+    cosines = (onnx.embed(texts) * reference.embed(texts)).sum(axis=1)
+    assert cosines.min() >= 0.9999, float(cosines.min())
