@@ -325,6 +325,16 @@ class Catalog:
             self._bump()
         return ids
 
+    def replace_passages(self, source_id: str, passages: list[Passage], hashes: list[str]) -> None:
+        """Give a stored source new passages (a newer splitter's); their vectors come from the cache by sha256."""
+        with self.transaction():
+            self.db.execute("DELETE FROM passages WHERE source_id=?", (source_id,))
+            self.db.executemany(
+                "INSERT INTO passages (source_id, ordinal, start, end, kind, paragraph, sha256) VALUES (?,?,?,?,?,?,?)",
+                [(source_id, p.ordinal, p.start, p.end, p.kind, p.paragraph, sha) for p, sha in zip(passages, hashes,
+                                                                                                     strict=True)])
+            self._bump()
+
     def update_metadata(self, source: Source) -> None:
         with self.transaction():
             self.db.execute("UPDATE sources SET outlet=?, title=?, url=?, date=?, author=?, language=?, credit=? "

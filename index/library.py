@@ -28,7 +28,7 @@ from index.errors import UnknownSourceError, UnknownStoryError, UsageError
 from index.hashing import text_sha256
 from index.drafts import Draft, IngestLimits, Skipped
 from index.models import Passage, Source, SourceSummary, Story, StorySummary
-from index.sentences import split_passages
+from index.sentences import SEGMENTER_VERSION, split_passages
 from index.stores import open_store
 from index.stores.base import VectorStore
 
@@ -173,6 +173,31 @@ class Library:
             if missing or len(stale):
                 log.info("vector store synced: %d added, %d removed", len(missing), len(stale))
             return len(missing)
+
+    def resplit(self) -> int:
+        """Re-split the stored sources when an older splitter cut them; return how many sources changed.
+
+        Sentence boundaries and the headline/caption labels improve between releases; a library made
+        before keeps its old passages unless they are cut again. Only sources whose passages differ are
+        rewritten (new passage ids); their sentences' vectors come back from the embedding cache.
+        """
+        version = str(SEGMENTER_VERSION)
+        if self.catalog.get_meta("segmenter_version") == version:
+            return 0
+        changed = 0
+        with self._write_lock():
+            if self.catalog.get_meta("segmenter_version") == version:
+                return 0
+            for story_id, _title, _ids in self.catalog.stories():
+                for source in self.catalog.sources(story_id):
+                    fresh = split_passages(source)
+                    if _layout(fresh) != _layout(self.catalog.passages(source)):
+                        self.catalog.replace_passages(source.source_id, fresh, [text_sha256(p.text) for p in fresh])
+                        changed += 1
+            self.catalog.set_meta("segmenter_version", version)
+        if changed:
+            log.info("re-split %d source(s) cut by an older splitter", changed)
+        return changed
 
     def rebuild(self) -> int:
         """Empty the vector store and refill it from the catalog; return the number of vectors."""
@@ -427,6 +452,10 @@ def _progress(total: int, enabled: bool):
                 disable=not (enabled and total >= 32 and sys.stderr.isatty()), file=sys.stderr)
 
 
+def _layout(passages: list[Passage]) -> list[tuple[int, int, str, int]]:
+    return [(p.start, p.end, p.kind, p.paragraph) for p in passages]
+
+
 def packaged_seeds() -> Path:
     """The seed story shipped inside the package (package data), as a folder on disk."""
     from importlib.resources import files
@@ -442,6 +471,7 @@ def open_library(home: Path, corpus: Path | None, embedder: Embedder, store_spec
     home = Path(home)
     if corpus is None:
         library = Library(home / "library", embedder, store_spec, progress=progress, limits=limits)
+        library.resplit()
         if library.catalog.get_meta("seeded") is None:
             with library._write_lock():
                 fresh = library.catalog.get_meta("seeded") is None and not library.catalog.stories()
@@ -459,6 +489,7 @@ def open_library(home: Path, corpus: Path | None, embedder: Embedder, store_spec
     resolved = str(corpus.resolve())
     folder = home / "corpora" / f"{slug(corpus.resolve().name, 'corpus')}-{hashlib.sha256(resolved.encode()).hexdigest()[:8]}"
     library = Library(folder, embedder, store_spec, progress=progress, limits=limits)
+    library.resplit()
     report = library.mirror(corpus)
     if not library.catalog.stories():
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:3])

@@ -293,3 +293,32 @@ def test_two_stories_sharing_a_source_id_never_mix_texts(tmp_path):
         source = library.source(source_id)
         assert all(source.text[p.start : p.end] == p.text for p in view.passages)
         assert ("held" in source.text) == (story_id == "one")
+
+
+def test_sources_cut_by_an_older_splitter_are_cut_again_from_the_cache(tmp_path):
+    embedder = CountingEmbedder()
+    library = open_library(tmp_path, None, embedder)
+    library.sync()
+    path = _article(tmp_path / "in", "bridge.txt", "Bridge vote", SENTENCES[:4])
+    library.add([str(path)], story="bridge")
+    library.sync()
+    before = {pid for pid, _ in library.catalog.passage_keys()}
+    # A library made by an older release: one source's passages cut and labelled differently.
+    with library.catalog.transaction() as db:
+        db.execute("UPDATE passages SET kind='body' WHERE source_id=?", (SEED_IDS[0],))
+    library.catalog.set_meta("segmenter_version", "0")
+    library.close()
+    embedded = embedder.embedded
+
+    reopened = open_library(tmp_path, None, embedder)
+    assert reopened.catalog.get_meta("segmenter_version") is not None
+    seed = reopened.catalog.source(SEED_IDS[0])
+    assert [p.kind for p in reopened.catalog.passages(seed)].count("furniture") > 0  # captions labelled again
+    after = {pid for pid, _ in reopened.catalog.passage_keys()}
+    untouched = {p.pid for sid in (SEED_IDS[1], "bridge") for p in reopened.catalog.passages(reopened.catalog.source(sid))}
+    assert untouched <= before  # only the source whose passages differed got new keys
+    assert after - before and not (after - before) & untouched
+    reopened.sync()
+    _consistent(reopened)
+    assert embedder.embedded == embedded  # every sentence's vector came from the cache
+    assert reopened.resplit() == 0  # once is enough
