@@ -150,9 +150,10 @@ class Engine:
         if self.reader is not None:
             self._read(question, found)
         story_best = max((f.ranked[0].relevance for f in found if f.ranked), default=0.0)
+        story_predicate = max((f.ranked[0].predicate for f in found if f.ranked), default=0.0)
         for item in found:
             if item.ranked:
-                item.features = answer_features(item.ranked, item.entity_coverage, story_best)
+                item.features = answer_features(item.ranked, item.entity_coverage, story_best, story_predicate)
         return found
 
     def _read(self, question: str, found: list[OutletEvidence]) -> None:

@@ -47,11 +47,13 @@ class Settings(BaseSettings):
     headline_penalty: float = Field(0.15, ge=0, description="Taken off a headline's relevance: it summarises, seldom reports.")
     question_penalty: float = Field(0.3, ge=0, description="Taken off a sentence in which the writer asks a question "
                                                            "(\"So who is X?\"): it echoes the question, never answers.")
-    # Answerability: a logistic model over (relevance, margin, coverage, entity coverage, dense, predicate
-    # coverage, story gap), fitted by `storybot calibrate` on the dev sets; an outlet is covered when it clears the threshold.
-    answer_weights: tuple[float, float, float, float, float, float, float, float] = (-0.8364, 2.5165, 1.6355, 1.1873, 2.2273, 1.0730, 6.7932, 0.0)
-    answer_bias: float = -2.9725
-    answer_threshold: float = Field(0.41, ge=0, le=1)
+    # Answerability: a logistic model over retrieval.answerability.ANSWER_FEATURES (relevance, margin, coverage,
+    # entity coverage, dense, predicate coverage, story gap, story predicate, reader), fitted by `storybot calibrate`
+    # on the dev sets; an outlet is covered when it clears the threshold.
+    answer_weights: tuple[float, float, float, float, float, float, float, float, float] = (
+        -0.8769, 2.2711, 2.0897, 1.2069, 2.6978, 1.7220, 5.5469, -1.5237, 0.0)
+    answer_bias: float = -2.8631
+    answer_threshold: float = Field(0.45, ge=0, le=1)
     # The reader (a cross-encoder trained here) reads the question with each outlet's best sentences.
     reader: bool = Field(False, description="Re-rank each outlet's best sentences with the trained reader (off: measured, it does not pay yet).")
     reader_model: str = Field("packaged", description="'packaged' (the shipped reader), a folder holding another "

@@ -76,7 +76,8 @@ def _features(candidates: list[Candidate]) -> list[float]:
     """The answerability features of an outlet that holds every name and is the story's best outlet."""
     if not candidates:
         return []
-    return answer_features(candidates, entity_coverage=1.0, story_best=candidates[0].relevance)
+    return answer_features(candidates, entity_coverage=1.0, story_best=candidates[0].relevance,
+                           story_predicate=candidates[0].predicate)
 
 
 def _compose(source: Source, candidates: list[Candidate], calibration: Calibration | None = None):
@@ -200,13 +201,14 @@ def test_agencies_in_the_story_are_not_provenance(question):
 def test_answer_features_relevance_and_margin_over_the_median():
     best = _candidate(0, 0.6, A)
     others = [_candidate(1, 0.2, B), _candidate(2, 0.4, C), _candidate(3, 0.2, D)]
-    values = answer_features([best, *others], entity_coverage=0.5, story_best=0.9)
+    values = answer_features([best, *others], entity_coverage=0.5, story_best=0.9, story_predicate=0.8)
     features = dict(zip(ANSWER_FEATURES, values, strict=True))
     assert features["relevance"] == pytest.approx(0.6)
     assert features["margin"] == pytest.approx(0.6 - 0.2)
     assert features["entity_coverage"] == 0.5
     assert features["story_gap"] == pytest.approx(0.6 - 0.9)
-    alone = dict(zip(ANSWER_FEATURES, answer_features([best], entity_coverage=1.0, story_best=0.6), strict=True))
+    assert features["story_predicate"] == 0.8  # the story's, whatever this outlet holds
+    alone = dict(zip(ANSWER_FEATURES, answer_features([best], entity_coverage=1.0, story_best=0.6, story_predicate=0.0), strict=True))
     assert alone["margin"] == pytest.approx(0.6)
     assert alone["story_gap"] == 0.0
 
@@ -462,7 +464,7 @@ def test_rerank_moves_only_what_the_reader_read():
 def test_the_readers_probability_is_an_answerability_feature():
     best = _candidate(0, 0.9, (0, 5))
     best.reader = 0.83
-    features = dict(zip(ANSWER_FEATURES, answer_features([best], entity_coverage=1.0, story_best=0.9), strict=True))
+    features = dict(zip(ANSWER_FEATURES, answer_features([best], entity_coverage=1.0, story_best=0.9, story_predicate=0.0), strict=True))
     assert features["reader"] == 0.83
 
 
