@@ -2,9 +2,10 @@
 
 A question may ask for several kinds at once: "How old is X?" wants a number and, more precisely, an
 age; "Where and when…" wants a place and a time. The broad kinds (person, time, number) come first;
-the narrow ones (age, tally, money, length, place, name) are answer types in the sense of classic
-question answering and their sentence patterns are precise, so a sentence earns a bonus for each kind
-it holds. The patterns describe English wording in general, never a particular story.
+the narrow ones (age, tally, money, length, place, country, name, and times of a grain: date, month,
+year; a news outlet; a language) are answer types in the sense of classic question answering and their
+sentence patterns are precise, so a sentence earns a bonus for each kind it holds ("By what date…?"
+asks for a time and a date: "May 12" earns two, "last month" one). The patterns describe English wording in general, never a particular story.
 """
 
 from __future__ import annotations
