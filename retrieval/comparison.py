@@ -7,8 +7,9 @@ the rarity-weighted share of words the two have in common, taken relative to the
 when one is the other's best partner by a wide margin over its own runner-up, whatever the partner
 prefers (a lead that reports three facts is the best partner of three sentences, and can prefer only
 one). Pairs join into groups, best first, with at most one sentence per outlet and only when a newcomer
-fits most of the group; a sentence that reports several facts may sit in up to three groups. A sentence that resembles nothing in
-any other outlet is that outlet's own. Headlines and page furniture never take part.
+fits most of the group; a sentence that reports several facts may sit in up to three groups. A sentence
+that resembles nothing in any other outlet is that outlet's own. Headlines and page furniture never take
+part.
 """
 
 from __future__ import annotations
