@@ -5,7 +5,8 @@ age; "Where and when…" wants a place and a time. The broad kinds (person, time
 the narrow ones (age, tally, money, length, place, country, name, and times of a grain: date, month,
 year; a news outlet; a language) are answer types in the sense of classic question answering and their
 sentence patterns are precise, so a sentence earns a bonus for each kind it holds ("By what date…?"
-asks for a time and a date: "May 12" earns two, "last month" one). The patterns describe English wording in general, never a particular story.
+asks for a time and a date: "May 12" earns two, "last month" one). The patterns describe English
+wording in general, never a particular story.
 """
 
 from __future__ import annotations

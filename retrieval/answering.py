@@ -57,6 +57,7 @@ _OWN_QUESTION = re.compile(r"""\?[)\]]*\s*$""")
 _OPENING_QUOTE = re.compile(r"""^\s*[“"‘'«]""")
 
 
+@lru_cache(maxsize=65536)
 def asks_a_question(sentence: str) -> bool:
     """Tell whether the writer asks a question here ("So who is Dave Brat?"), not reports one in quotes."""
     return bool(_OWN_QUESTION.search(sentence)) and not _OPENING_QUOTE.match(sentence)
