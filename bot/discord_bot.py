@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,7 @@ class StoryCog(commands.Cog, name="Story"):
         self.bindings: dict[int, str] = {}
         self.follow_ups: dict[int, str] = {}  # threads the bot started on an answer -> that answer's story
         self._thread_lock = asyncio.Lock()
+        self._pruned_at: float | None = None  # monotonic time stored answers were last pruned
 
     @property
     def catalog(self) -> Catalog:
@@ -176,6 +178,18 @@ class StoryCog(commands.Cog, name="Story"):
     async def cog_load(self) -> None:
         self.bindings = await asyncio.to_thread(self.catalog.channel_stories)
         self.follow_ups = await asyncio.to_thread(self.catalog.follow_up_threads)
+        await asyncio.to_thread(self.prune_answers)
+
+    def prune_answers(self, every_seconds: float = 3600.0) -> None:
+        """Delete stored answers past STORYBOT_DISCORD_KEEP_ANSWERS_DAYS, at most once per `every_seconds`
+        (a busy server would otherwise keep every answer it ever gave)."""
+        now = time.monotonic()
+        if self._pruned_at is not None and now - self._pruned_at < every_seconds:
+            return
+        self._pruned_at = now
+        removed = self.catalog.prune_answers(self.bot.settings.discord_keep_answers_days)
+        if removed:
+            log.info("forgot %d stored answers older than %g days", removed, self.bot.settings.discord_keep_answers_days)
 
     def story_for(self, channel: Any) -> str:
         """A follow-up thread's story; else this channel's (or the thread's parent's); else the default story."""
@@ -225,6 +239,7 @@ class StoryCog(commands.Cog, name="Story"):
             answer = self.engine.ask(question_text(question), story)
             self.catalog.store_answer(answer_id, answer.story, answer.question, answer.model_dump_json(),
                                       getattr(channel, "id", None), user_id)
+            self.prune_answers()
             return answer_page(answer, answer_id, 0, thread_button=threads)
 
         return await asyncio.get_running_loop().run_in_executor(self.bot.answer_pool, work)

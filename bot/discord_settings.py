@@ -40,6 +40,9 @@ class DiscordSettings(BaseSettings):
         None, gt=0, description="A role whose members may add and remove sources besides those with Manage Server."
     )
     discord_max_upload_bytes: int = Field(2_000_000, ge=1000, description="Largest attachment /story add accepts.")
+    discord_keep_answers_days: float = Field(
+        90.0, gt=0, description="Days an answer's buttons keep working; older stored answers are deleted (votes stay)."
+    )
 
     @field_validator("discord_token")
     @classmethod

@@ -22,7 +22,7 @@ from index.errors import StorybotError, UnknownSourceError, UnknownStoryError
 from index.hashing import text_sha256
 from index.models import Passage, Source
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -100,13 +100,16 @@ CREATE TABLE IF NOT EXISTS follow_up_threads (
     started_at TEXT NOT NULL
 );
 """,
+    3: """
+CREATE INDEX IF NOT EXISTS answers_by_age ON answers (created_at);
+""",
 }
 
 _SOURCE_COLUMNS = "id, story_id, outlet, title, text, url, date, credit, author, language"
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+def _now(offset_seconds: float = 0.0) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset_seconds))
 
 
 def _source(row: tuple) -> Source:
@@ -371,6 +374,12 @@ class Catalog:
         with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
                             (answer_id, story_id, question, answer_json, channel_id, user_id, _now()))
+
+    def prune_answers(self, keep_days: float) -> int:
+        """Forget the stored answers older than `keep_days` (their buttons then ask for a new question);
+        votes keep their own copy of the answer voted on. Returns how many were removed."""
+        with self.transaction():
+            return self.db.execute("DELETE FROM answers WHERE created_at < ?", (_now(-keep_days * 86400),)).rowcount
 
     def stored_answer(self, answer_id: str) -> tuple[str, str, str] | None:
         """(story id, question, answer JSON) of a stored answer, or None."""

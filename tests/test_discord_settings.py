@@ -93,3 +93,33 @@ def test_run_discord_fails_on_the_token_before_loading_the_model(monkeypatch):
     monkeypatch.setenv("STORYBOT_DISCORD_TOKEN", "malformed")
     with pytest.raises(ConfigError, match="does not look like a bot token"):
         discord_bot.run_discord(sync=True)
+
+
+def test_the_bot_forgets_answers_past_their_keep_days_on_start_and_at_most_hourly(tmp_path):
+    import asyncio
+    from types import SimpleNamespace
+
+    from bot.discord_bot import StoryCog
+    from index.catalog import Catalog
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    catalog.create_story("s1", "Story one")
+    for answer_id in ("old", "older"):
+        catalog.store_answer(answer_id, "s1", "q", "{}")
+    catalog.db.execute("UPDATE answers SET created_at='2020-01-01T00:00:00Z'")
+    settings = DiscordSettings(_env_file=None, discord_token=TOKEN, discord_keep_answers_days=30)
+    cog = StoryCog(SimpleNamespace(engine=SimpleNamespace(library=SimpleNamespace(catalog=catalog)), settings=settings))
+    asyncio.run(cog.cog_load())
+    assert catalog.stored_answer("old") is None and catalog.stored_answer("older") is None
+    catalog.store_answer("recent", "s1", "q", "{}")
+    catalog.db.execute("UPDATE answers SET created_at='2020-01-01T00:00:00Z'")
+    cog.prune_answers()  # pruned a moment ago: not again within the hour
+    assert catalog.stored_answer("recent") is not None
+    cog.prune_answers(every_seconds=0)
+    assert catalog.stored_answer("recent") is None
+    catalog.close()
+
+
+def test_keep_answers_days_must_be_positive():
+    with pytest.raises(ConfigError, match="STORYBOT_DISCORD_KEEP_ANSWERS_DAYS"):
+        load_discord_settings(_env_file=None, discord_token=TOKEN, discord_keep_answers_days=0)

@@ -52,6 +52,32 @@ def test_answers_and_follow_up_threads_survive_a_reopen(catalog, tmp_path):
     again.close()
 
 
+def test_old_answers_are_pruned_but_votes_on_them_stay(catalog):
+    catalog.store_answer("old", "s1", "What did Paris deny?", '{"outlets": []}')
+    catalog.store_answer("new", "s1", "q", "{}")
+    catalog.vote("old", 100, 1)
+    catalog.db.execute("UPDATE answers SET created_at='2020-01-01T00:00:00Z' WHERE id='old'")
+    assert catalog.prune_answers(keep_days=30) == 1
+    assert catalog.stored_answer("old") is None and catalog.stored_answer("new") == ("s1", "q", "{}")
+    assert [row[0] for row in catalog.feedback()] == ["old"], "a vote keeps its own copy of the answer"
+    with pytest.raises(StorybotError, match="no longer stored"):
+        catalog.vote("old", 200, 1)
+    assert catalog.prune_answers(keep_days=30) == 0
+
+
+def test_a_version_2_catalog_gains_the_answer_age_index(tmp_path):
+    path = tmp_path / "v2.sqlite"
+    Catalog(path).close()
+    db = sqlite3.connect(path)
+    db.executescript("DROP INDEX answers_by_age; UPDATE meta SET value='2' WHERE key='schema_version';")
+    db.close()
+    migrated = Catalog(path)
+    assert migrated.get_meta("schema_version") == str(SCHEMA_VERSION)
+    indexes = {row[0] for row in migrated.db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "answers_by_age" in indexes
+    migrated.close()
+
+
 def test_a_version_1_catalog_is_migrated_in_place(tmp_path):
     path = tmp_path / "old.sqlite"
     Catalog(path).close()
