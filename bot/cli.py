@@ -216,16 +216,34 @@ def index_build(corpus: CorpusOpt = None) -> None:
     _out(f"rebuilt the vector store of {engine.library.home}: {count} passages, model {engine.embedder.name}\n")
 
 
+@index_app.command("prune")
+def index_prune(corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
+    """Delete cached vectors no passage uses any more (removed sources, edited-away sentences)."""
+    library = _engine(_settings(corpus)).library
+    before = library.catalog.path.stat().st_size
+    removed = library.prune_cache()
+    kept, _ = library.catalog.cache_counts()
+    after = library.catalog.path.stat().st_size
+    if json_:
+        _out(json.dumps({"removed": removed, "kept": kept, "catalog_bytes_before": before,
+                         "catalog_bytes_after": after}, indent=2) + "\n")
+        return
+    _out(f"removed {removed} cached vectors no passage uses; kept {kept}; catalog {before / 1e6:.1f} MB → "
+         f"{after / 1e6:.1f} MB\n")
+
+
 @index_app.command("info")
 def index_info(corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
     """Describe the library: where it is, what it holds, and whether its vector store is in step."""
     library = _engine(_settings(corpus)).library
     stories = library.stories()
     synced = library.store.synced_generation() if library.dimension_known() else None
+    cached, unused = library.catalog.cache_counts()
     info = {"path": str(library.home), "catalog": str(library.catalog.path), "store": library.store_spec,
             "model": library.embedder.name, "stories": len(stories),
             "sources": sum(len(s.sources) for s in stories), "passages": library.catalog.passage_count(),
             "generation": library.catalog.generation(), "store_generation": synced,
+            "cached_vectors": cached, "unused_cached_vectors": unused,
             "status": "current" if synced == library.catalog.generation() else "behind: it is caught up on next use"}
     if json_:
         _out(json.dumps(info, indent=2) + "\n")

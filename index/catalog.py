@@ -9,6 +9,7 @@ never name the wrong sentence. Passage text is not stored twice: it is `source.t
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -21,6 +22,8 @@ import numpy as np
 from index.errors import StorybotError, UnknownSourceError, UnknownStoryError
 from index.hashing import text_sha256
 from index.models import Passage, Source
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
 
@@ -365,6 +368,27 @@ class Catalog:
         with self.transaction():
             self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",
                                 [(model, sha, np.asarray(v, dtype=np.float32).tobytes()) for sha, v in vectors.items()])
+
+    def cache_counts(self) -> tuple[int, int]:
+        """(cached vectors, those no passage of the library uses any more), over every model."""
+        total = self.db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+        unused = self.db.execute("SELECT COUNT(*) FROM embeddings WHERE sha256 NOT IN "
+                                 "(SELECT sha256 FROM passages)").fetchone()[0]
+        return total, unused
+
+    def prune_cache(self) -> int:
+        """Delete the cached vectors no passage uses (texts of removed sources, sentences edited away), then
+        give the freed pages back to the file system. Returns how many were deleted."""
+        with self.transaction():
+            removed = self.db.execute("DELETE FROM embeddings WHERE sha256 NOT IN (SELECT sha256 FROM passages)").rowcount
+        if removed:
+            with self._write_lock:
+                try:
+                    self.db.execute("VACUUM")
+                    self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                except sqlite3.OperationalError as exc:  # another process holds the file: it shrinks another time
+                    log.warning("pruned %d cached vectors; the catalog file was not compacted (%s)", removed, exc)
+        return removed
 
     # --- what the Discord bot keeps ----------------------------------------------------------------
 

@@ -389,6 +389,14 @@ class Library:
         self.sync()
         return source_ids
 
+    def prune_cache(self) -> int:
+        """Forget the cached vectors of texts the library no longer holds (`storybot index prune`).
+
+        Removing a source keeps its vectors, so an edited article added again embeds only what changed;
+        this is the explicit step that reclaims the space."""
+        with self._write_lock():
+            return self.catalog.prune_cache()
+
     def create_story(self, story_id: str, title: str | None = None) -> str:
         if not re.fullmatch(r"[\w.-]{1,80}", story_id):
             raise UsageError(f"a story id is 1–80 letters, digits, '.', '_' or '-'; {story_id!r} is not")

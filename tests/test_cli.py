@@ -194,6 +194,24 @@ def test_index_info_on_a_fresh_library_needs_no_model(tmp_path):
     assert info["status"].startswith("behind")
 
 
+def test_index_prune_forgets_the_vectors_of_a_deleted_story(tmp_path):
+    """With the fake embedder: deleting the seed story keeps its vectors cached until `index prune`."""
+    home = tmp_path / "prune"
+    assert storybot("ask", "What did Paris deny?", index_dir=home, model="fake").returncode == 0
+    before = json.loads(fast("index", "info", "--json", index_dir=home).stdout)
+    assert before["cached_vectors"] == before["passages"] > 30 and before["unused_cached_vectors"] == 0
+    assert storybot("story", "delete", "shoigu-lecornu-call-2024", index_dir=home, model="fake").returncode == 0
+    gone = json.loads(fast("index", "info", "--json", index_dir=home).stdout)
+    assert gone["passages"] == 0 and gone["unused_cached_vectors"] == before["cached_vectors"]
+    pruned = storybot("index", "prune", "--json", index_dir=home, model="fake")
+    assert pruned.returncode == 0, pruned.stderr
+    report = json.loads(pruned.stdout)
+    assert report["removed"] == before["cached_vectors"] and report["kept"] == 0
+    assert report["catalog_bytes_after"] < report["catalog_bytes_before"]
+    text = storybot("index", "prune", index_dir=home, model="fake")
+    assert text.stdout.startswith("removed 0 cached vectors no passage uses; kept 0;"), text.stdout
+
+
 # --- errors ---------------------------------------------------------------------------------------
 
 

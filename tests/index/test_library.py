@@ -322,3 +322,22 @@ def test_sources_cut_by_an_older_splitter_are_cut_again_from_the_cache(tmp_path)
     _consistent(reopened)
     assert embedder.embedded == embedded  # every sentence's vector came from the cache
     assert reopened.resplit() == 0  # once is enough
+
+
+def test_removed_texts_keep_their_cached_vectors_until_pruned(library, tmp_path):
+    library.add([str(_article(tmp_path / "a", "a.txt", "A head", SENTENCES[:6]))], story="s")
+    library.add([str(_article(tmp_path / "b", "b.txt", "B head", SENTENCES[6:]))], story="s")
+    total, unused = library.catalog.cache_counts()
+    assert unused == 0 and total == library.catalog.passage_count()
+    library.remove(["b"])
+    total_after, unused = library.catalog.cache_counts()
+    assert total_after == total and unused == total - library.catalog.passage_count() > 0
+    readded = library.add([str(_article(tmp_path / "b2", "b.txt", "B head", SENTENCES[6:]))], story="s")
+    assert readded.embedded == 0, "until pruned, a removed text comes back from the cache"
+    library.remove([readded.added[0].source_id])
+    assert library.prune_cache() == unused
+    assert library.catalog.cache_counts() == (library.catalog.passage_count(), 0)
+    again = library.add([str(_article(tmp_path / "b3", "b.txt", "B head", SENTENCES[6:]))], story="s")
+    assert again.embedded == again.added[0].passages, "pruned vectors are embedded anew"
+    assert library.prune_cache() == 0
+    _consistent(library)
