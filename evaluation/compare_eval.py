@@ -102,6 +102,27 @@ def load_labels(raw: list[dict], texts: dict[str, str]) -> list[Label]:
     return labels
 
 
+def body_scope(labels: list[Label], kind_at: dict[str, list[tuple[int, int, str]]]) -> tuple[list[Label], int]:
+    """The labels `compare` is asked to find: headlines and page furniture never form groups, so a phrase in
+    a passage the splitter labels headline or furniture leaves the labels (`kind_at`: each source's
+    passages as (start, end, kind)). A label whose anchor is all outside body text goes, and so does one
+    whose every match is (another outlet states the fact only in its headline: neither shared nor only).
+    Returns the labels kept and how many went."""
+    def body(spot: Spot) -> bool:
+        return any(start <= spot[1] < end and kind == "body" for start, end, kind in kind_at.get(spot[0], []))
+
+    kept = []
+    for label in labels:
+        anchor = [s for s in label.anchor if body(s)]
+        matches = {sid: [s for s in spots if body(s)] for sid, spots in label.matches.items()}
+        matches = {sid: spots for sid, spots in matches.items() if spots}
+        if not anchor or (label.matches and not matches):
+            continue
+        kept.append(Label(story=label.story, kind=label.kind, outlet=label.outlet, anchor=anchor, matches=matches,
+                          related=label.related))
+    return kept, len(labels) - len(kept)
+
+
 def _covers(quote, spots) -> bool:
     return any(quote.source_id == sid and quote.start <= at < quote.end for sid, at in spots)
 
@@ -202,14 +223,18 @@ def main() -> None:
     from retrieval.settings import Settings
 
     raw = read_labels(args.labels)
-    comparisons, texts = {}, {}
+    comparisons, texts, kind_at = {}, {}, {}
     for corpus in sorted({item["corpus"] for item in raw}):
         folder = None if corpus == "seeds" else ROOT.parent / "shared" / "corpora" / corpus
         engine = Engine(Settings(corpus=folder))
         for story in sorted({item["story"] for item in raw if item["corpus"] == corpus}):
             comparisons[story] = engine.compare(story)
-            texts.update({s.source_id: s.text for s in engine.view(story)[0].story.sources})
-    labels = load_labels(raw, texts)
+            view = engine.view(story)[0]
+            texts.update({s.source_id: s.text for s in view.story.sources})
+            kind_at.update({sid: [(p.start, p.end, p.kind) for p in ps] for sid, ps in view.of_source.items()})
+    labels, dropped = body_scope(load_labels(raw, texts), kind_at)
+    if dropped:
+        print(f"{dropped} of {len(raw)} labels left out: their anchor, or every match, is headline or furniture")
     for story, comparison in comparisons.items():
         print(line(story + (" (tuned)" if story in args.tuned else ""), score(labels, {story: comparison})))
     print(line("tuned, all", score(labels, {s: c for s, c in comparisons.items() if s in args.tuned})))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from index.models import Passage, PassageKind, Source
 
-SEGMENTER_VERSION = 3
+SEGMENTER_VERSION = 4
 MAX_PASSAGE_CHARS = 1000  # longer runs (no sentence break) are cut at spaces: bounded quotes and embeddings
 
 ABBREVIATIONS = frozenset(
@@ -157,9 +157,27 @@ def _is_caption_marker(line: str) -> bool:
     return bool(_FURNITURE_LINE.match(line)) or looks_like_credit(line)
 
 
+# A dateline opens a report's body: "WASHINGTON — ", "WEST PALM BEACH, Fla. — ", "TEL AVIV (Reuters) - ".
+_DATELINE = re.compile(r"^(?=[A-Z.'’ ]*[A-Z]{3})[A-Z][A-Z.'’]+(?: [A-Z.'’]+){0,3}(?:, [A-Z][\w.'’]*(?: [A-Z\d][\w.'’]*){0,2})?"
+                       r"(?: \([A-Za-z .]+\))? ?[—–―-]{1,2} ")
+DATELINE_WITHIN = 5  # paragraphs from the top where a dateline marks what came before it as headline matter
+
+
+def dateline_at(paragraphs: list[str]) -> int | None:
+    """The index of the first paragraph among the top ones that opens with a dateline, if any."""
+    for i, line in enumerate(paragraphs[:DATELINE_WITHIN]):
+        if _DATELINE.match(line.strip()):
+            return i
+    return None
+
+
 def classify_paragraphs(paragraphs: list[str]) -> list[PassageKind]:
-    """Label each paragraph body, headline or furniture (photo markers, captions, credits, sign-offs)."""
+    """Label each paragraph body, headline or furniture (photo markers, captions, credits, sign-offs).
+
+    What stands above a dateline — a headline, a standfirst, a caption, a video blurb — is the editors'
+    matter, not the report: it is labelled headline, whatever its punctuation."""
     kinds: list[PassageKind] = []
+    body_starts = dateline_at(paragraphs) or 0
     for i, line in enumerate(paragraphs):
         line = line.strip()
         unpunctuated_short = not _TERMINAL.search(line) and len(line.split()) <= 14
@@ -168,7 +186,7 @@ def classify_paragraphs(paragraphs: list[str]) -> list[PassageKind]:
             kinds.append("furniture")
         elif unpunctuated_short and any(_is_caption_marker(n.strip()) for n in neighbours):
             kinds.append("furniture")  # a photo caption sits between photo markers
-        elif i == 0 and unpunctuated_short:
+        elif i < body_starts or (i == 0 and unpunctuated_short):
             kinds.append("headline")
         else:
             kinds.append("body")

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from evaluation.compare_eval import load_labels, read_labels, score
+from evaluation.compare_eval import body_scope, load_labels, read_labels, score
 from retrieval.comparison import (CompareQuote, Comparison, Group, _aligned_pairs, _cluster, _reworded_quotes,
                                   differing_values, quantities)
 from tests.conftest import NEWSWCL50, PROJECT_ROOT, needs_newswcl50, read_folder
@@ -51,6 +51,22 @@ def test_score_counts_only_pairs_that_hold_an_anchor():
     assert (figures.only_found, figures.only_right, figures.only_groups) == (1, 1, 1)
     related = score(labels, {"s": Comparison(story="s", groups=[_group("shared", ("a", 0, 11), ("b", 18, 27))])})
     assert (related.pairs_scored, related.pairs_related) == (0, 1)
+
+
+def test_labels_leave_out_what_compare_may_not_group():
+    texts = {"a": "Head line.\nAnchor one. Anchor two.", "b": "Match head.\nMatch one.", "c": "Only head.\nStray."}
+    labels = load_labels([
+        {"story": "s", "kind": "shared", "anchor": {"a": ["Anchor one"]}, "matches": {"b": ["Match head", "Match one"]}},
+        {"story": "s", "kind": "shared", "anchor": {"a": ["Head line"]}, "matches": {"b": ["Match one"]}},
+        {"story": "s", "kind": "shared", "anchor": {"a": ["Anchor two"]}, "matches": {"c": ["Only head"]}},
+        {"story": "s", "kind": "only", "anchor": {"a": ["Anchor two"]}, "matches": {}},
+    ], texts)
+    kinds = {sid: [(0, text.index("\n"), "headline"), (text.index("\n") + 1, len(text), "body")]
+             for sid, text in texts.items()}
+    kept, dropped = body_scope(labels, kinds)
+    assert dropped == 2, "a headline anchor, and a fact another outlet states only in its headline"
+    assert [label.anchor for label in kept] == [[("a", 11)], [("a", 23)]]
+    assert kept[0].matches == {"b": [("b", 12)]} and kept[1].matches == {}
 
 
 @pytest.mark.integration

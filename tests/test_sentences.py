@@ -266,6 +266,28 @@ def test_first_line_that_is_a_sentence_is_body():
     assert classify_paragraphs(["It rained all day in Paris.", "More text."]) == ["body", "body"]
 
 
+@pytest.mark.parametrize("dateline", ["WASHINGTON — ", "WEST PALM BEACH, Fla. — ", "TEL AVIV (Reuters) - ",
+                                      "SAN DIEGO ― ", "MOSCOW, April 3 (Reuters) - ", "ST. LOUIS – "])
+def test_what_stands_above_a_dateline_is_headline_matter(dateline):
+    """A headline that ends with a full stop, a standfirst and a caption, all above the report's dateline."""
+    paragraphs = ["Migrant Caravan of Asylum Seekers Reaches U.S. Border.",
+                  "The White House mobilized the National Guard. They're coming anyway.",
+                  "Members of the migrant caravan at the border wall on Sunday.",
+                  dateline + "A long journey gave way to an uncertain asylum process.", "More text."]
+    assert classify_paragraphs(paragraphs) == ["headline"] * 3 + ["body", "body"]
+
+
+@pytest.mark.parametrize("first", ["U.S. - China talks resumed on Monday.", "It is — as ever — raining.",
+                                   "NATO allies met in Brussels."])
+def test_a_first_sentence_that_is_no_dateline_changes_nothing(first):
+    assert classify_paragraphs(["It rained all day in Paris.", first, "More text."]) == ["body"] * 3
+
+
+def test_a_dateline_far_down_the_page_is_just_a_sentence():
+    paragraphs = [f"Body sentence number {n}." for n in range(6)] + ["WASHINGTON — Late in the report."]
+    assert classify_paragraphs(paragraphs) == ["body"] * 7
+
+
 # --- the BASIL corpus -------------------------------------------------------------------------------
 
 
