@@ -161,6 +161,7 @@ def _is_caption_marker(line: str) -> bool:
 _DATELINE = re.compile(r"^(?=[A-Z.'’ ]*[A-Z]{3})[A-Z][A-Z.'’]+(?: [A-Z.'’]+){0,3}(?:, [A-Z][\w.'’]*(?: [A-Z\d][\w.'’]*){0,2})?"
                        r"(?: \([A-Za-z .]+\))? ?[—–―-]{1,2} ")
 DATELINE_WITHIN = 5  # paragraphs from the top where a dateline marks what came before it as headline matter
+HEADLINE_MATTER_WORDS = 50  # …when each is this short (standfirsts and captions are; report paragraphs may not be)
 
 
 def dateline_at(paragraphs: list[str]) -> int | None:
@@ -178,6 +179,8 @@ def classify_paragraphs(paragraphs: list[str]) -> list[PassageKind]:
     matter, not the report: it is labelled headline, whatever its punctuation."""
     kinds: list[PassageKind] = []
     body_starts = dateline_at(paragraphs) or 0
+    if any(len(p.split()) > HEADLINE_MATTER_WORDS for p in paragraphs[:body_starts]):
+        body_starts = 0  # report text stands above it: that "dateline" opens a later section
     for i, line in enumerate(paragraphs):
         line = line.strip()
         unpunctuated_short = not _TERMINAL.search(line) and len(line.split()) <= 14

@@ -283,6 +283,11 @@ def test_a_first_sentence_that_is_no_dateline_changes_nothing(first):
     assert classify_paragraphs(["It rained all day in Paris.", first, "More text."]) == ["body"] * 3
 
 
+def test_a_dateline_below_report_text_changes_nothing():
+    long_paragraph = " ".join(["The council met again on Tuesday and argued about the bridge."] * 6)
+    assert classify_paragraphs([long_paragraph, "MOSCOW — Meanwhile, in Russia.", "More."]) == ["body"] * 3
+
+
 def test_a_dateline_far_down_the_page_is_just_a_sentence():
     paragraphs = [f"Body sentence number {n}." for n in range(6)] + ["WASHINGTON — Late in the report."]
     assert classify_paragraphs(paragraphs) == ["body"] * 7
