@@ -157,9 +157,11 @@ def _is_caption_marker(line: str) -> bool:
     return bool(_FURNITURE_LINE.match(line)) or looks_like_credit(line)
 
 
-# A dateline opens a report's body: "WASHINGTON — ", "WEST PALM BEACH, Fla. — ", "TEL AVIV (Reuters) - ".
-_DATELINE = re.compile(r"^(?=[A-Z.'’ ]*[A-Z]{3})[A-Z][A-Z.'’]+(?: [A-Z.'’]+){0,3}(?:, [A-Z][\w.'’]*(?: [A-Z\d][\w.'’]*){0,2})?"
-                       r"(?: \([A-Za-z .]+\))? ?[—–―-]{1,2} ")
+# A dateline opens a report's body: "WASHINGTON — ", "WEST PALM BEACH, Fla. — ", "TEL AVIV (Reuters) - ",
+# or a wire's name with the date or alone: "April 29 (UPI) — ", "(CNN) — ".
+_DATELINE = re.compile(r"^(?:(?=[A-Z.'’ ]*[A-Z]{3})[A-Z][A-Z.'’]+(?: [A-Z.'’]+){0,3}"
+                       r"(?:, [A-Z][\w.'’]*(?: [A-Z\d][\w.'’]*){0,2})?(?: \([A-Za-z .]+\))?"
+                       r"|(?:[A-Z][a-z]{2,8}\.? \d{1,2}(?:, \d{4})? )?\([A-Z][A-Za-z .]{1,30}\)) ?[—–―-]{1,2} ")
 DATELINE_WITHIN = 5  # paragraphs from the top where a dateline marks what came before it as headline matter
 HEADLINE_MATTER_WORDS = 50  # …when each is this short (standfirsts and captions are; report paragraphs may not be)
 

@@ -267,7 +267,8 @@ def test_first_line_that_is_a_sentence_is_body():
 
 
 @pytest.mark.parametrize("dateline", ["WASHINGTON — ", "WEST PALM BEACH, Fla. — ", "TEL AVIV (Reuters) - ",
-                                      "SAN DIEGO ― ", "MOSCOW, April 3 (Reuters) - ", "ST. LOUIS – "])
+                                      "SAN DIEGO ― ", "MOSCOW, April 3 (Reuters) - ", "ST. LOUIS – ",
+                                      "April 29 (UPI) — ", "(CNN) — ", "Sept. 3, 2018 (AP) - "])
 def test_what_stands_above_a_dateline_is_headline_matter(dateline):
     """A headline that ends with a full stop, a standfirst and a caption, all above the report's dateline."""
     paragraphs = ["Migrant Caravan of Asylum Seekers Reaches U.S. Border.",
@@ -278,7 +279,8 @@ def test_what_stands_above_a_dateline_is_headline_matter(dateline):
 
 
 @pytest.mark.parametrize("first", ["U.S. - China talks resumed on Monday.", "It is — as ever — raining.",
-                                   "NATO allies met in Brussels."])
+                                   "NATO allies met in Brussels.", "(Updated) The vote was held on Monday.",
+                                   "On April 29 (a Sunday) — the day they arrived — it rained."])
 def test_a_first_sentence_that_is_no_dateline_changes_nothing(first):
     assert classify_paragraphs(["It rained all day in Paris.", first, "More text."]) == ["body"] * 3
 
