@@ -249,7 +249,7 @@ def index_info(corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
         _out(json.dumps(info, indent=2) + "\n")
         return
     for key, value in info.items():
-        _out(f"{key:<20} {value}\n")
+        _out(f"{key:<22} {value}\n")
 
 
 @models_app.command("install")

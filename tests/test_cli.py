@@ -115,7 +115,7 @@ def test_index_info_after_ask_is_current(asked, index_dir):
     assert Path(info["path"]) == index_dir / "library"
     text = fast("index", "info", index_dir=index_dir)
     assert text.returncode == 0
-    assert "status               current" in text.stdout
+    assert "status                 current" in text.stdout
 
 
 def test_ask_text_output_says_not_reported(tmp_path):
