@@ -11,6 +11,7 @@ import gc
 import logging
 import os
 import secrets
+import sqlite3
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -187,7 +188,11 @@ class StoryCog(commands.Cog, name="Story"):
         if self._pruned_at is not None and now - self._pruned_at < every_seconds:
             return
         self._pruned_at = now
-        removed = self.catalog.prune_answers(self.bot.settings.discord_keep_answers_days)
+        try:
+            removed = self.catalog.prune_answers(self.bot.settings.discord_keep_answers_days)
+        except sqlite3.Error as exc:  # housekeeping: never the reason an answer fails; tried again in an hour
+            log.warning("could not forget old stored answers: %s", exc)
+            return
         if removed:
             log.info("forgot %d stored answers older than %g days", removed, self.bot.settings.discord_keep_answers_days)
 

@@ -120,6 +120,22 @@ def test_the_bot_forgets_answers_past_their_keep_days_on_start_and_at_most_hourl
     catalog.close()
 
 
+def test_a_locked_catalog_never_fails_an_answer_over_housekeeping(tmp_path, caplog):
+    import sqlite3
+    from types import SimpleNamespace
+
+    from bot.discord_bot import StoryCog
+
+    def locked(keep_days):
+        raise sqlite3.OperationalError("database is locked")
+
+    catalog = SimpleNamespace(prune_answers=locked)
+    settings = DiscordSettings(_env_file=None, discord_token=TOKEN)
+    cog = StoryCog(SimpleNamespace(engine=SimpleNamespace(library=SimpleNamespace(catalog=catalog)), settings=settings))
+    cog.prune_answers()
+    assert "could not forget old stored answers: database is locked" in caplog.text
+
+
 def test_keep_answers_days_must_be_positive():
     with pytest.raises(ConfigError, match="STORYBOT_DISCORD_KEEP_ANSWERS_DAYS"):
         load_discord_settings(_env_file=None, discord_token=TOKEN, discord_keep_answers_days=0)
