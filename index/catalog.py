@@ -109,6 +109,7 @@ CREATE INDEX IF NOT EXISTS answers_by_age ON answers (created_at);
 }
 
 _SOURCE_COLUMNS = "id, story_id, outlet, title, text, url, date, credit, author, language"
+_UNUSED_VECTORS = "sha256 NOT IN (SELECT sha256 FROM passages)"  # cached vectors of texts no passage holds
 
 
 def _now(offset_seconds: float = 0.0) -> str:
@@ -372,15 +373,14 @@ class Catalog:
     def cache_counts(self) -> tuple[int, int]:
         """(cached vectors, those no passage of the library uses any more), over every model."""
         total = self.db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
-        unused = self.db.execute("SELECT COUNT(*) FROM embeddings WHERE sha256 NOT IN "
-                                 "(SELECT sha256 FROM passages)").fetchone()[0]
+        unused = self.db.execute(f"SELECT COUNT(*) FROM embeddings WHERE {_UNUSED_VECTORS}").fetchone()[0]
         return total, unused
 
     def prune_cache(self) -> int:
         """Delete the cached vectors no passage uses (texts of removed sources, sentences edited away), then
         give the freed pages back to the file system. Returns how many were deleted."""
         with self.transaction():
-            removed = self.db.execute("DELETE FROM embeddings WHERE sha256 NOT IN (SELECT sha256 FROM passages)").rowcount
+            removed = self.db.execute(f"DELETE FROM embeddings WHERE {_UNUSED_VECTORS}").rowcount
         if removed:
             with self._write_lock:
                 try:
