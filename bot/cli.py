@@ -313,38 +313,53 @@ def eval_(questions: Annotated[Path, typer.Argument(help="JSONL questions with g
 
 
 @app.command()
-def calibrate(sets: Annotated[list[str], typer.Argument(help="QUESTIONS.jsonl[@CORPUS] pairs (corpus default: the library).")],
+def calibrate(sets: Annotated[list[str], typer.Argument(
+                  help="QUESTIONS.jsonl[@CORPUS][:held-out] (corpus default: the library; :held-out keeps the "
+                       "stories of the reader's held-out fold).")],
               loso: Annotated[bool, typer.Option("--loso", help="Also report leave-one-story-out figures.")] = False,
               disable: Annotated[Optional[list[str]], typer.Option(
                   help="Switch a ranking mechanism off (expansion, antecedent, answer_type, lexical, reader) to "
                        "measure what it buys when each story is held out.")] = None,
+              features: Annotated[Optional[str], typer.Option(
+                  help="Fit on these answerability features only (comma-separated names), e.g. "
+                       "reader,reader_margin,story_reader for the reader alone.")] = None,
               json_: JsonOpt = False) -> None:
-    """Fit the answerability model on dev question sets; print the STORYBOT_* settings to keep."""
-    import numpy as np
+    """Fit the answerability model on question sets; print the STORYBOT_* settings to keep."""
+    from evaluation import loso as folds
+    from retrieval.answerability import ANSWER_FEATURES, Answerability
 
-    from evaluation import calibration, loso as folds
-    from evaluation import harness as evaluation
+    engines = {}
 
-    pairs = []
-    engine = None
-    for item in sets:
-        path, _, corpus = item.partition("@")
-        engine = _engine(_settings(Path(corpus) if corpus else None, disable=frozenset(disable) if disable else None))
-        pairs += folds.collect(Path(path).name, engine, evaluation.load_questions(Path(path)))
-    usable = [p for p in pairs if p.features]
-    fitted = calibration.fit(np.asarray([p.features for p in usable]), np.asarray([p.answers for p in usable], dtype=float))
-    figures = folds.leave_one_story_out(pairs, engine.calibration) if loso and engine else []
+    def engine_for(corpus):
+        if corpus not in engines:
+            engines[corpus] = _engine(_settings(corpus, disable=frozenset(disable) if disable else None))
+        return engines[corpus]
+
+    only = None
+    if features:
+        names = [f.strip() for f in features.split(",") if f.strip()]
+        unknown = [f for f in names if f not in ANSWER_FEATURES]
+        if unknown:
+            raise UsageError(f"unknown answerability feature {unknown[0]!r}; the features are {', '.join(ANSWER_FEATURES)}")
+        only = [ANSWER_FEATURES.index(f) for f in names]
+    pairs = folds.collect_sets(sets, engine_for)
+    fitted = folds.fit_pairs(pairs, only)
+    figures = folds.leave_one_story_out(pairs, only) if loso else []
     ceiling = folds.ceiling(pairs)
+    table = folds.reliability(pairs, Answerability(fitted.weights, fitted.bias, fitted.threshold))
     if json_:
         _out(json.dumps({"fitted": {"weights": fitted.weights, "bias": fitted.bias, "threshold": fitted.threshold,
-                                    "pairs": fitted.pairs}, "ceiling": ceiling,
+                                    "pairs": fitted.pairs}, "ceiling": ceiling, "reliability": table,
                          "loso": [f.model_dump() for f in figures]}, indent=2) + "\n")
         return
-    _out(f"fitted on {fitted.pairs} (question, outlet) pairs over features {', '.join(calibration.ANSWER_FEATURES)}\n"
+    _out(f"fitted on {fitted.pairs} (question, outlet) pairs over features {', '.join(ANSWER_FEATURES)}\n"
          f"covered when gold {fitted.covered_when_gold:.3f}, abstained when null {fitted.abstain_when_null:.3f}"
          " (on the pairs it was fitted on)\n")
     for name, value in ceiling.items():
         _out(f"ceiling {name}: {value:.3f} of gold pairs hit when every outlet is quoted\n")
+    for row in table:
+        _out(f"predicted {row['bin']}: {row['pairs']} pairs, mean predicted {row['predicted']:.3f}, "
+             f"answered {row['answers']:.3f}\n")
     for f in figures:
         _out(f"leave-one-story-out {f.set_name}: evidence recall {f.evidence_recall:.3f} ({f.hits}/{f.gold_pairs}), "
              f"abstain accuracy {f.abstain_accuracy:.3f} ({f.abstains}/{f.null_pairs})\n")

@@ -7,8 +7,8 @@ covered hold a gold phrase. Each fold then only refits the logistic model, which
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +16,8 @@ import numpy as np
 from evaluation.calibration import fit
 from evaluation.harness import EvalQuestion, PairFigures, quote_hits
 from index.errors import UsageError
-from retrieval.answerability import answerability
-from retrieval.answering import compose_outlet
+from retrieval.answerability import Answerability
+from retrieval.composition import outlet_answer
 from retrieval.engine import Engine
 
 
@@ -39,8 +39,8 @@ class FoldFigures(PairFigures):
 
 def collect(set_name: str, engine: Engine, questions: list[EvalQuestion]) -> list[Pair]:
     """Rank every question of a set once and keep what the folds need."""
-    open_door = dataclasses.replace(engine.calibration, threshold=0.0)
     pairs = []
+    ratio = engine.settings.second_quote_ratio
     for question in questions:
         story = question.story or engine.library.story_of(question.gold)
         for item in engine.evidence(question.q, story):
@@ -48,7 +48,7 @@ def collect(set_name: str, engine: Engine, questions: list[EvalQuestion]) -> lis
             if phrases == "absent":
                 continue
             if item.features:
-                quotes = item.credits or compose_outlet(item.source, item.ranked, open_door, item.features).quotes
+                quotes = outlet_answer(item, True, ratio).quotes
                 hit = phrases is not None and quote_hits([q.text for q in quotes], phrases)
                 features = item.features
             else:  # an outlet with no passages: never covered
@@ -57,18 +57,40 @@ def collect(set_name: str, engine: Engine, questions: list[EvalQuestion]) -> lis
     return pairs
 
 
-def leave_one_story_out(pairs: list[Pair], calibration) -> list[FoldFigures]:
+def fitting_pairs(pairs: list[Pair]) -> list[Pair]:
+    """The pairs answerability learns from: null pairs, and gold pairs whose quotes would be right.
+
+    A gold pair whose best quotes miss scores the same covered or not, and its features describe a
+    wrong sentence: it would teach the model to quote outlets on wrong evidence.
+    """
+    return [p for p in pairs if p.features and not p.forced and (not p.answers or p.hit_if_covered)]
+
+
+def fit_pairs(pairs: list[Pair], only: list[int] | None = None):
+    """Fit answerability on the pairs; `only` keeps those feature columns (the others get weight 0)."""
+    usable = fitting_pairs(pairs)
+    x = np.asarray([p.features for p in usable])
+    width = x.shape[1]
+    keep = list(range(width)) if only is None else only
+    fitted = fit(x[:, keep], np.asarray([p.answers for p in usable], dtype=float))
+    weights = [0.0] * width
+    for column, weight in zip(keep, fitted.weights):
+        weights[column] = weight
+    return dataclasses.replace(fitted, weights=tuple(weights))
+
+
+def leave_one_story_out(pairs: list[Pair], only: list[int] | None = None) -> list[FoldFigures]:
     """Per set, the figures when each story's pairs are judged by a model fitted on all other stories."""
     covered = {}
     for story in sorted({p.story for p in pairs}):
-        train = [p for p in pairs if p.story != story and p.features]
-        if len({p.answers for p in train}) < 2:
+        train = [p for p in pairs if p.story != story]
+        if len({p.answers for p in fitting_pairs(train)}) < 2:
             raise UsageError("leave-one-story-out needs question sets over at least two stories")
-        fitted = fit(np.asarray([p.features for p in train]), np.asarray([p.answers for p in train], dtype=float))
-        fold = dataclasses.replace(calibration, weights=fitted.weights, bias=fitted.bias, threshold=fitted.threshold)
+        fitted = fit_pairs(train, only)
+        fold = Answerability(weights=fitted.weights, bias=fitted.bias, threshold=fitted.threshold)
         for i, p in enumerate(pairs):
             if p.story == story:
-                covered[i] = p.forced or (bool(p.features) and answerability(p.features, fold) >= fold.threshold)
+                covered[i] = p.forced or fold.covers(p.features)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for i, p in enumerate(pairs):
         t = totals[p.set_name]
@@ -90,3 +112,30 @@ def ceiling(pairs: list[Pair]) -> dict[str, float]:
         gold = [p for p in pairs if p.set_name == name and p.answers]
         out[name] = round(sum(p.hit_if_covered for p in gold) / len(gold), 4) if gold else 1.0
     return out
+
+
+def reliability(pairs: list[Pair], answerability: Answerability, bins: int = 5) -> list[dict]:
+    """Predicted probability against how often the outlet really answers, in equal-width bins."""
+    rows = [(answerability.probability(p.features), p.answers) for p in pairs if p.features and not p.forced]
+    table = []
+    for k in range(bins):
+        low, high = k / bins, (k + 1) / bins
+        inside = [a for prob, a in rows if low <= prob < high or (k == bins - 1 and prob == 1.0)]
+        if inside:
+            mean = float(np.mean([prob for prob, _ in rows if low <= prob < high or (k == bins - 1 and prob == 1.0)]))
+            table.append({"bin": f"{low:.1f}-{high:.1f}", "pairs": len(inside), "predicted": round(mean, 3),
+                          "answers": round(sum(inside) / len(inside), 3)})
+    return table
+
+
+def collect_sets(sets: list[str], engine_for) -> list[Pair]:
+    """Rank every question of every set once. `engine_for(corpus)` gives the engine of a corpus (None: the library)."""
+    from evaluation.written_questions import load_set, parse_set
+
+    pairs = []
+    for spec in sets:
+        path, corpus, held = parse_set(spec)
+        engine = engine_for(corpus)
+        name = path.name + (" (held-out fold)" if held else "")
+        pairs += collect(name, engine, load_set(path, engine.library, held))
+    return pairs

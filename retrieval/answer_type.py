@@ -12,10 +12,13 @@ wording in general, never a particular story.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from retrieval.expansion import names_a_country
 from retrieval.text_terms import terms
+
+if TYPE_CHECKING:
+    from retrieval.questions import Question
 
 AnswerType = Literal["person", "time", "number", "age", "tally", "money", "length", "place", "country", "name", "date",
                      "month", "year", "outlet", "language"]
@@ -169,12 +172,12 @@ def expected_types(question: str) -> tuple[AnswerType, ...]:
     return tuple(kinds)
 
 
-def answer_type_matches(sentence: str, kinds: tuple[AnswerType, ...], question: str) -> int:
+def answer_type_matches(sentence: str, kinds: tuple[AnswerType, ...], question: Question) -> int:
     """How many of the asked-for kinds the sentence holds."""
     return sum(has_answer_type(sentence, kind, question) for kind in kinds)
 
 
-def has_answer_type(sentence: str, kind: AnswerType, question: str) -> bool:
+def has_answer_type(sentence: str, kind: AnswerType, question: Question) -> bool:
     """Tell whether the sentence holds an answer of that kind.
 
     For the broad kinds, what the question itself names does not count ("Who is Dave Brat?" is not
@@ -186,13 +189,11 @@ def has_answer_type(sentence: str, kind: AnswerType, question: str) -> bool:
     if kind == "time":
         return bool(_TIME.search(_strip_question_words(sentence, question)))
     if kind == "country":
-        return names_a_country(terms(sentence), unless=set(terms(question)))
+        return names_a_country(terms(sentence), unless=set(question.terms))
     if kind in ("person", "name"):
-        asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
-        return any(not {w.lower() for w in name.split()} <= asked for name in _NAME.findall(sentence))
+        return any(not {w.lower() for w in name.split()} <= question.words for name in _NAME.findall(sentence))
     return bool(_NARROW_SENTENCES[kind].search(sentence))
 
 
-def _strip_question_words(sentence: str, question: str) -> str:
-    asked = {w.lower() for w in re.findall(r"[\w'’-]+", question)}
-    return " ".join(w for w in sentence.split() if w.lower().strip(".,;:!?\"'“”") not in asked)
+def _strip_question_words(sentence: str, question: Question) -> str:
+    return " ".join(w for w in sentence.split() if w.lower().strip(".,;:!?\"'“”") not in question.words)

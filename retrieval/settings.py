@@ -47,18 +47,19 @@ class Settings(BaseSettings):
     headline_penalty: float = Field(0.15, ge=0, description="Taken off a headline's relevance: it summarises, seldom reports.")
     question_penalty: float = Field(0.3, ge=0, description="Taken off a sentence in which the writer asks a question "
                                                            "(\"So who is X?\"): it echoes the question, never answers.")
-    # Answerability: a logistic model over retrieval.answerability.ANSWER_FEATURES (relevance, margin, coverage,
-    # entity coverage, dense, predicate coverage, story gap, story predicate, reader), fitted by `storybot calibrate`
-    # on the dev sets; an outlet is covered when it clears the threshold.
-    answer_weights: tuple[float, float, float, float, float, float, float, float, float] = (
-        -0.8270, 2.2282, 2.0311, 1.2045, 2.6594, 1.7271, 5.6996, -1.4872, 0.0)
+    # Answerability: a logistic model over retrieval.answerability.ANSWER_FEATURES, fitted by `storybot calibrate`;
+    # an outlet is quoted when it clears the threshold.
+    answer_weights: tuple[float, float, float, float, float, float, float, float, float, float, float] = (
+        -0.8270, 2.2282, 2.0311, 1.2045, 2.6594, 1.7271, 5.6996, -1.4872, 0.0, 0.0, 0.0)
     answer_bias: float = -2.8389
     answer_threshold: float = Field(0.44, ge=0, le=1)
-    # The reader (a cross-encoder trained here) reads the question with each outlet's best sentences.
-    reader: bool = Field(False, description="Re-rank each outlet's best sentences with the trained reader (off: measured, it does not pay yet).")
+    # The reader: a cross-encoder that reads the question with each outlet's first candidates.
+    reader: bool = Field(True, description="Read each outlet's first candidates with the trained reader "
+                                           "(false: the faster path on dense, lexical and answer-type evidence only).")
     reader_model: str = Field("packaged", description="'packaged' (the shipped reader), a folder holding another "
                               "one, or 'fake' for tests (the default when STORYBOT_MODEL=fake).")
-    reader_depth: int = Field(8, ge=1, le=50, description="How many of each outlet's best sentences the reader reads.")
+    reader_depth: int = Field(6, ge=1, le=50, description="How many of each outlet's first candidates the reader reads.")
+    reader_extra: int = Field(3, ge=0, le=50, description="And how many of the first by dense and by lexical evidence alone.")
     reader_weight: float = Field(0.5, ge=0, description="How much the reader's probability adds to a sentence's relevance.")
     # Mechanisms switched off, for measuring what each buys (`storybot eval --disable expansion`).
     disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability", "reader",
@@ -71,6 +72,24 @@ class Settings(BaseSettings):
         if self.model == "fake" and "reader_model" not in self.model_fields_set:
             self.reader_model = "fake"
         return self
+
+    def ranking(self):
+        """The ranking weights, with the mechanisms `disable` names switched off."""
+        from retrieval.ranking import Ranking
+
+        off = self.disable
+        return Ranking(dense_weight=1.0 if "lexical" in off else self.dense_weight,
+                       type_weight=0.0 if "answer_type" in off else self.answer_type_weight,
+                       headline_penalty=self.headline_penalty, antecedents="antecedent" not in off,
+                       question_penalty=0.0 if "own_question" in off else self.question_penalty,
+                       reader_weight=self.reader_weight, reader_depth=self.reader_depth, reader_extra=self.reader_extra)
+
+    def answerability(self):
+        """The fitted answerability model (`disable` may switch it off)."""
+        from retrieval.answerability import Answerability
+
+        return Answerability(weights=tuple(self.answer_weights), bias=self.answer_bias, threshold=self.answer_threshold,
+                             enabled="answerability" not in self.disable)
 
     def export_root(self) -> Path | None:
         """Where the model's ONNX export lives, or None when ONNX is switched off."""

@@ -1,4 +1,5 @@
-"""Per-outlet evidence selection: rank each source's sentences, decide answerability, compose quotes."""
+"""Ranking one outlet's sentences for a question: fused dense and lexical evidence, the quote span each
+sentence would give, and the reader's re-ranking of the first candidates."""
 
 from __future__ import annotations
 
@@ -8,13 +9,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.answerability import answerability
-from retrieval.attribution import attribute
 from retrieval.answer_type import answer_type_matches
 from retrieval.fusion import convex, max_normalize
 from retrieval.lexical import QuestionTerms, StoryLexicon
-from retrieval.models import OutletAnswer, Passage, Quote, Source
-from index.sentences import looks_like_credit
+from retrieval.models import Passage
 
 # A sentence that opens with a pronoun or a connective, or uses a demonstrative as a pronoun ("denied this a little
 # later"), leans on the sentence before it; the quote then includes that sentence too.
@@ -39,7 +37,6 @@ _DEMONSTRATIVE_PRONOUN = re.compile(
     r"firmly)\b))",
     re.IGNORECASE,
 )
-_PHOTO = re.compile(r"\b(photo(graph|grapher)?s?|pictures?|images?|captions?)\b", re.IGNORECASE)
 MAX_QUOTE_CHARS = 700
 
 
@@ -87,20 +84,18 @@ class Candidate:
     reader: float = 0.0  # the reader's probability that the quote states what was asked (0 when not read)
 
 
-@dataclass
-class Calibration:
-    """Weights and the bar for answerability; stored in Settings, fitted by `storybot calibrate`."""
+@dataclass(frozen=True)
+class Ranking:
+    """The weights that order an outlet's sentences (Settings.ranking builds it)."""
 
     dense_weight: float
     type_weight: float
     headline_penalty: float
-    weights: tuple[float, ...]
-    bias: float
-    threshold: float
-    second_ratio: float
     antecedents: bool = True  # quote the sentence before an anaphoric one
-    reader_weight: float = 0.0  # how much the reader's probability adds to a read candidate's relevance
     question_penalty: float = 0.0  # taken off a sentence in which the writer asks a question
+    reader_weight: float = 0.0  # how much the reader's probability adds to a read candidate's relevance
+    reader_depth: int = 6  # the reader reads this many of the first candidates by fused relevance…
+    reader_extra: int = 3  # …and this many of the first by dense and by lexical evidence alone
 
 
 def rank_source(
@@ -109,7 +104,7 @@ def rank_source(
     lexicon: StoryLexicon,
     question: QuestionTerms,
     bm25_story: np.ndarray,
-    calibration: Calibration,
+    ranking: Ranking,
 ) -> list[Candidate]:
     """Rank one source's body sentences (`passages` in reading order, `dense` their cosines).
 
@@ -126,44 +121,54 @@ def rank_source(
         positions = [lexicon.position[pid]]
         span = (passage.start, passage.end)
         previous = _body_sentence(passages, k - 1)
-        if calibration.antecedents and previous is not None and is_anaphoric(passage.text) and passage.end - previous.start <= MAX_QUOTE_CHARS:
+        if ranking.antecedents and previous is not None and is_anaphoric(passage.text) and passage.end - previous.start <= MAX_QUOTE_CHARS:
             positions.insert(0, lexicon.position[previous.pid])
             span = (previous.start, passage.end)
         lexical = float(bm25_normalized[lexicon.position[pid]])
         coverage = lexicon.coverage(question, positions)
         following = _body_sentence(passages, k + 1)
-        if (calibration.antecedents and len(positions) == 1 and following is not None and is_anaphoric(following.text)
+        if (ranking.antecedents and len(positions) == 1 and following is not None and is_anaphoric(following.text)
                 and following.end - passage.start <= MAX_QUOTE_CHARS
                 and lexicon.coverage(question, positions + [lexicon.position[following.pid]]) > coverage):
             # The next sentence leans on this one ("The ministry denied this…") and adds what the question
             # asks about: the quote carries on into it. The score stays this sentence's own.
             span = (passage.start, following.end)
         predicate = lexicon.coverage(question.predicate, positions)
-        typed = answer_type_matches(passage.text, kinds, question.text)
-        relevance = float(convex(cosine, 0.5 * lexical + 0.5 * coverage, calibration.dense_weight))
-        relevance += calibration.type_weight * typed
+        typed = answer_type_matches(passage.text, kinds, question.question)
+        relevance = float(convex(cosine, 0.5 * lexical + 0.5 * coverage, ranking.dense_weight))
+        relevance += ranking.type_weight * typed
         if passage.kind == "headline":
-            relevance -= calibration.headline_penalty  # an editor's summary, seldom the reported detail
+            relevance -= ranking.headline_penalty  # an editor's summary, seldom the reported detail
         if asks_a_question(passage.text):
-            relevance -= calibration.question_penalty  # "Who is Dave Brat?" echoes the question, never answers it
+            relevance -= ranking.question_penalty  # "Who is Dave Brat?" echoes the question, never answers it
         candidates.append(Candidate(pid, float(cosine), lexical, coverage, predicate, typed, relevance, span,
                                     (passage.start, passage.end)))
     candidates.sort(key=lambda c: -c.relevance)
     return candidates
 
 
-def rerank(candidates: list[Candidate], probabilities: list[float], weight: float) -> list[Candidate]:
-    """Add the reader's weighted probability to the first candidates' relevance and re-sort those.
+def to_read(candidates: list[Candidate], ranking: Ranking) -> list[int]:
+    """Which candidates the reader reads: the first by fused relevance, joined by the first by dense and
+    by lexical evidence alone, so a paraphrase the lexicon misses or a rare name the embedding blurs is
+    still read. Indexes into `candidates`, in their order."""
+    chosen = set(range(min(ranking.reader_depth, len(candidates))))
+    for key in (lambda k: -candidates[k].dense, lambda k: -candidates[k].lexical):
+        chosen.update(sorted(range(len(candidates)), key=key)[: ranking.reader_extra])
+    return sorted(chosen)
 
-    Only the candidates the reader read (the first `len(probabilities)`) move; the rest keep their
-    places behind them, so a sentence the reader never saw cannot overtake one it judged.
+
+def rerank(candidates: list[Candidate], read: list[int], probabilities: list[float], weight: float) -> list[Candidate]:
+    """Add the reader's weighted probability to the read candidates' relevance and put them first, by it.
+
+    The candidates the reader never saw keep their order behind the ones it judged.
     """
-    read = candidates[: len(probabilities)]
-    for candidate, probability in zip(read, probabilities):
+    judged = [candidates[k] for k in read]
+    for candidate, probability in zip(judged, probabilities, strict=True):
         candidate.reader = float(probability)
         candidate.relevance += weight * float(probability)
-    read.sort(key=lambda c: -c.relevance)
-    return read + candidates[len(read):]
+    judged.sort(key=lambda c: -c.relevance)
+    taken = set(read)
+    return judged + [c for k, c in enumerate(candidates) if k not in taken]
 
 
 def _body_sentence(passages: list[Passage], j: int) -> Passage | None:
@@ -172,38 +177,3 @@ def _body_sentence(passages: list[Passage], j: int) -> Passage | None:
         return None
     passage = passages[j]
     return passage if passage.kind == "body" else None
-
-
-def credit_quotes(source: Source, passages: list[Passage], question: str) -> list[Quote]:
-    """For a question about credits, the source's credit lines: photo credits or the report's sign-off."""
-    credits = [p for p in passages if p.kind == "furniture" and looks_like_credit(p.text)]
-    if not credits:
-        return []
-    wants_photo = bool(_PHOTO.search(question))
-    # The last credit of an article is its sign-off; earlier ones sit with photos.
-    signoff, photo = credits[-1:], credits[:-1]
-    ordered = (photo + signoff) if wants_photo else (signoff + photo)
-    return [Quote(text=p.text, start=p.start, end=p.end, score=1.0) for p in ordered[:2]]
-
-
-def compose_outlet(source: Source, candidates: list[Candidate], calibration: Calibration,
-                   features: list[float], sentences: list[tuple[int, int]] | None = None) -> OutletAnswer:
-    """One outlet's entry: up to two quotes when it likely answers the question, else not covered."""
-    entry = OutletAnswer(source_id=source.source_id, outlet=source.outlet, title=source.title, url=source.url, covered=False)
-    if not candidates:
-        return entry
-    best = candidates[0]
-    if answerability(features, calibration) < calibration.threshold:
-        return entry
-    chosen = [best]
-    for other in candidates[1:]:
-        overlaps = any(other.span[0] < c.span[1] and c.span[0] < other.span[1] for c in chosen)
-        if not overlaps and other.relevance >= calibration.second_ratio * best.relevance:
-            chosen.append(other)
-            break
-    quotes = [
-        Quote(text=source.text[c.span[0] : c.span[1]], start=c.span[0], end=c.span[1], score=round(c.relevance, 4),
-              attribution=attribute(source.text, c.span, sentences, c.sentence) if sentences is not None else None)
-        for c in chosen
-    ]
-    return entry.model_copy(update={"covered": True, "quotes": quotes})
