@@ -1,15 +1,17 @@
 """Reader training pairs from human-written dev questions, mixed with the mechanical pairs.
 
 Mechanical questions (a sentence with its answer span swapped for a wh-word) teach the reader little
-about how people ask: measured on the dev sets, a reader trained on them alone lowered the ranking.
+about how people ask: a reader trained on them alone ranks the dev questions worse than the engine.
 Written questions do teach it, but a reader must never be scored on the stories whose questions it
 read. So each reader is trained on the question sets of *other* stories: for each (question, outlet)
 pair, the outlet's first `--top` quotes in the engine's order (reader off) are read; a quote holding a
 gold phrase is a positive, every other one (and every quote of an outlet whose gold is null) a
 negative. The mechanical pairs are added on top, sampled down to `--mechanical`.
 
-    python -m evaluation.reader_questions --out DIR --mechanical /tmp/reader-data \
-        tests/data/basil_dev_questions.jsonl@../shared/corpora/basil tests/data/seed_dev_questions.jsonl
+    python -m evaluation.reader_questions --out DIR --mechanical MECHANICAL_DIR \
+        tests/data/basil_dev_questions.jsonl@$SHARED/corpora/basil tests/data/seed_dev_questions.jsonl
+
+(SHARED is the data set folder that holds the corpora and the shared dev questions.)
 
 The folder it writes (pairs.jsonl, data_manifest.json) is what `evaluation.train_reader --data` reads.
 """
