@@ -369,10 +369,10 @@ def calibrate(sets: Annotated[list[str], typer.Argument(
 @app.command()
 def bench(json_: JsonOpt = False,
           articles: Annotated[Optional[Path], typer.Option(help="Articles to time encoding and building on "
-                                                                "(default: ../shared/corpora/basil, else the seeds).")] = None,
+                                                                "(default: BASIL from the data set folder beside the project, else the seeds).")] = None,
           limit: Annotated[int, typer.Option(help="Use the first N articles for the encode and build rates.")] = 100,
           five_outlet: Annotated[Optional[Path], typer.Option(help="A corpus with five-outlet stories "
-                                                                   "(default: ../shared/corpora/newswcl50).")] = None,
+                                                                   "(default: newswcl50 from the data set folder beside the project).")] = None,
           sizes: Annotated[str, typer.Option(help="Library sizes for the search-scale figures.")] = "10000,100000,1000000",
           runs: Annotated[int, typer.Option(help="Fresh processes for the cold-start median.")] = 5) -> None:
     """Measure cold start, warm latency, encode and build rates, peak memory and search at scale."""

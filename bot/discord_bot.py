@@ -1,6 +1,7 @@
-"""The Discord front end: mentions and slash commands in, the Engine's answers out.
+"""The Discord front end: mentions, replies, slash commands and buttons in, the Engine's answers out.
 
-Thin on purpose: layout lives in `bot.discord_layout` (no discord import), retrieval in the Engine.
+Here: the user-safe error reply (`explain`), the answering cog, the story-library cog, the bot and its
+start-up. Message layout is in `bot.discord_layout` (no discord import), retrieval in the Engine.
 Retrieval runs in a worker thread, so the gateway heartbeat and other users never wait on it.
 """
 

@@ -1,6 +1,8 @@
 """Attribution precision and recall on hand-labelled sentences (`tests/data/attribution_labels.jsonl`).
 
-    python -m evaluation.attribution_eval [LABELS] [--shared ../shared]
+    python -m evaluation.attribution_eval [LABELS] [--shared SHARED]
+
+SHARED is the data set folder that holds the corpora (default: `shared` beside the project folder).
 
 A prediction is right when it names the labelled speaker (one contains the other: "Matthew Pottinger"
 for "Matthew Pottinger, senior director…"); a speaker named for a sentence labelled null is wrong.

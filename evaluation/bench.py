@@ -1,7 +1,7 @@
 """`storybot bench`: speed and memory on this machine, measured in one run and printed as figures.
 
 Cold start is timed as whole fresh processes; warm latency through `Engine.ask` on real stories; encode
-and build rates on the same passages (BASIL when ../shared is there, else the seeds); search latency in
+and build rates on the same passages (BASIL when the data set folder has it, else the seeds); search latency in
 libraries grown with synthetic vectors to 10k, 100k and 1M passages, for one outlet of one story.
 """
 

@@ -7,8 +7,10 @@ and the candidate's relevance over the outlet's best, mixed half and half). For 
 the reader's best probability among the candidates, gold pairs against null pairs, beside the AUC of
 the engine's own answerability probability.
 
-    python -m evaluation.reader_eval tests/data/seed_dev_questions.jsonl ../shared/eval/dev_questions.jsonl \
-        tests/data/basil_dev_questions.jsonl@../shared/corpora/basil
+    python -m evaluation.reader_eval tests/data/seed_dev_questions.jsonl $SHARED/eval/dev_questions.jsonl \
+        tests/data/basil_dev_questions.jsonl@$SHARED/corpora/basil
+
+(SHARED is the data set folder that holds the corpora and the shared dev questions.)
 """
 
 from __future__ import annotations

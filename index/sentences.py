@@ -51,7 +51,7 @@ def _closed_quotations(body: str) -> list[tuple[int, int]]:
 
     A quotation that spans sentence ends stays one passage, so a quote keeps its attribution
     ("…curators. We trust…," Shoigu was quoted as saying). An unclosed quotation does not merge.
-    Computed once per paragraph: asking per full stop made long paragraphs quadratic.
+    Computed once per paragraph: asking per full stop would make long paragraphs quadratic.
     """
     spans = []
     opened_at = None

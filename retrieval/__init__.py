@@ -1,4 +1,6 @@
-"""storybot's core: corpus loading, sentence passages, the index, retrieval and answers.
+"""One question → per-outlet evidence → an answer: question analysis, lexical and dense evidence,
+ranking, answerability, quotes, attribution and the comparison across outlets.
 
-Nothing in this package imports discord; the front ends in `bot/` translate to and from it.
+The story library it reads (catalog, ingestion, sentence passages, vector stores, embedders) is in
+`index/`. Nothing in this package imports discord; the front ends in `bot/` translate to and from it.
 """

@@ -32,13 +32,13 @@ hypothesis.settings.register_profile("long", max_examples=10_000, deadline=None,
 hypothesis.settings.load_profile("ci")
 
 needs_basil = pytest.mark.skipif(
-    not BASIL.is_dir(), reason=f"the BASIL corpus is not at {BASIL} (it ships only beside CI's clone, in ../shared)"
+    not BASIL.is_dir(), reason=f"the BASIL corpus is not at {BASIL} (it is in the data set folder beside the project)"
 )
 needs_newswcl50 = pytest.mark.skipif(
-    not NEWSWCL50.is_dir(), reason=f"the five-outlet corpus is not at {NEWSWCL50} (it ships only beside CI's clone, in ../shared)"
+    not NEWSWCL50.is_dir(), reason=f"the five-outlet corpus is not at {NEWSWCL50} (it is in the data set folder beside the project)"
 )
 needs_dev_questions = pytest.mark.skipif(
-    not DEV_QUESTIONS.is_file(), reason=f"the dev questions are not at {DEV_QUESTIONS} (../shared is absent)"
+    not DEV_QUESTIONS.is_file(), reason=f"the dev questions are not at {DEV_QUESTIONS} (the data set folder beside the project is absent)"
 )
 
 

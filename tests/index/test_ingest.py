@@ -243,7 +243,7 @@ def test_a_bad_metadata_entry_skips_only_that_source(tmp_path, entry, reason):
     assert isinstance(b, Draft)
 
 
-@pytest.mark.skipif(not (SHARED / "corpora").is_dir(), reason=f"the shared corpora are not at {SHARED} (../shared absent)")
+@pytest.mark.skipif(not (SHARED / "corpora").is_dir(), reason=f"the shared corpora are not at {SHARED} (the data set folder is absent)")
 def test_shared_corpora_read_whole():
     basil = [o for o in read_inputs([str(BASIL)]) if isinstance(o, Draft)]
     assert len(basil) == 300 and len({d.story_id for d in basil}) == 100
