@@ -19,6 +19,7 @@ quote gets no attribution.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from pydantic import BaseModel
 
@@ -29,28 +30,34 @@ VERBS = (r"said|says|told|tells|added|adds|stated|states|stressed|stresses|insis
          r"maintained|maintains|recalled|recalls|replied|replies|responded|responds|countered|counters|"
          r"predicted|predicts|suggested|suggests|conceded|concedes|cautioned|cautions|vowed|vows|promised|"
          r"promises|urged|urges|asked|asks|continued|mused|quipped|remarked|observed|testified|posted|indicated|"
-         r"indicates|disclosed|discloses|repeated|repeats|described|describes|called|calls")
+         r"indicates|disclosed|discloses|repeated|repeats|described|describes|called|calls|concluded|concludes")
 # Verbs that also name an act: speech only with content after them, or at the tail of the content.
 _ACT_VERBS = frozenset("declared declares announced announces confirmed confirms charged charges recalled recalls "
-                       "continued posted maintained maintains observed called calls".split())
+                       "continued posted maintained maintains observed called calls responded responds added adds "
+                       "claimed claims concluded concludes alleged alleges countered counters".split())
 _CONTENT_AFTER = re.compile(
     r"^(?:\s+(?:\w+ly|also|again|later|earlier|today|yesterday|tonight|Monday|Tuesday|Wednesday|Thursday|Friday|"
     r"Saturday|Sunday|(?:on|last|this)\s+\w+day|(?:morning|afternoon|evening|night)|in\s+an?\s+(?:[\w-]+\s+){0,2}"
     r"(?:statement|interview|post|tweet|letter|email|release|speech|video|address)|to\s+reporters))*"
-    r"\s*(?:$|[,.;:!?“”\"‘']|(?:that|whether|if|how|why|what)\b)")
+    r"\s*(?:$|[,.;:!?“”\"‘']|(?:that|whether|if|how|why|what)\b"
+    r"|(?:it|he|she|they|we|there)\s+(?:was|is|were|are|had|has|would|will|could|did)\b)")
 _REPORTED_ACT = re.compile(r"^\s+(?:\w+ing|to|being)\b")  # "reported having a fever": what she did, not words
 # Verbs that may come before their speaker ("…," said Lecornu); "…," told Reuters names the listener.
 _INVERTED = (r"said|says|added|adds|asked|asks|wrote|writes|explained|noted|continued|recalled|replied|insisted|"
              r"argued|stated|declared|warned|cautioned|countered|responded|acknowledged|conceded|remarked|observed|"
              r"quipped|mused|tweeted|announced|confirmed")
-_NOT_SPEAKER_START = {"it", "this", "that", "there", "which", "who", "what", "when", "where", "if", "as", "while"}
+_NOT_SPEAKER_START = {"it", "this", "that", "there", "which", "who", "what", "when", "where", "if", "as", "while",
+                      "though", "although", "since", "because", "despite", "unless", "until", "once", "after", "before",
+                      "on", "in", "at", "for", "from", "with", "by", "during", "over", "under", "without", "within",
+                      "to", "of", "about", "among", "amid", "across", "through", "last", "earlier"}
 _LEADING = re.compile(r"^(?:(?:but|and|yet|so|also|then|meanwhile|however|still|now|later|instead)\b[,\s]*)+",
                       re.IGNORECASE)
-_TRAILING = re.compile(r"(?:\s+(?:then|also|later|again|reportedly|previously|once|had|has|have|has\s+long|"
-                       r"flatly|publicly|privately|repeatedly|explicitly|firmly|quickly|recently|on\s+\w+day))+$",
-                       re.IGNORECASE)
+_TRAILING = re.compile(r"(?:\s+(?:then|also|later|again|reportedly|previously|initially|originally|first|once|had|"
+                       r"has|have|has\s+long|flatly|publicly|privately|repeatedly|explicitly|firmly|quickly|recently|"
+                       r"on\s+\w+day))+$", re.IGNORECASE)
 _CLAUSE_WORDS = re.compile(r"\b(?:is|are|was|were|be|been|being|would|will|could|should|can|do|does|did|not|"
-                           r"that|which|who|whom|because|if|when|while|after|before|than)\b", re.IGNORECASE)
+                           r"that|which|who|whom|because|if|when|while|after|before|than|but|\w+n['’]t|"
+                           r"(?:here|there|it|that|what|who|where|how)['’]s)\b", re.IGNORECASE)
 _QUOTES = "“”\"'‘’«»"
 _DASH = r"(?:—|–|--|-)"
 # "DALLAS — ", "ANNAPOLIS, Md. (Reuters) - ", "SAINT-LOUIS, France -- ", "(CNN) — ", "April 29 (UPI) — "
@@ -62,7 +69,8 @@ _DATELINE = re.compile(
 _DATELINE_IN_SPEAKER = re.compile(rf"(?:[A-Z][\w.'’]*\s+){{0,2}}[A-Z][\w.'’]*\s+{_DASH}\s+")
 _DETERMINERS = {"the", "a", "an", "those", "his", "her", "its", "their", "officials", "sources", "media", "reports",
                 "analysts", "critics", "experts", "people", "one", "two", "several", "he", "she", "they", "we", "i",
-                "another", "that"}
+                "another", "that", "authorities", "police", "investigators", "prosecutors", "witnesses", "residents",
+                "aides", "doctors", "scientists", "researchers", "economists", "lawmakers", "diplomats", "activists"}
 # Lower-case words that may lead a speaker when a name follows: "press secretary Chip Unruh".
 _TITLES = frozenset("""spokesman spokeswoman spokesperson secretary press chief executive director minister president
     officer official commissioner lawyer attorney prosecutor judge senator governor mayor chairman chairwoman chair
@@ -71,6 +79,7 @@ _TITLES = frozenset("""spokesman spokeswoman spokesperson secretary press chief 
     envoy aide representative rep sen gov gen col lt capt sgt dr mr mrs ms pres prime coach""".split())
 _BARE_DETERMINERS = {"the", "a", "an", "his", "her", "its", "their", "another", "that", "those"}
 _PRONOUNS = {"he", "she"}
+_DAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday"}
 
 _AFTER_START = r"(?:^\W*|[,;“”\"]\s*)"
 _RULES = [
@@ -83,20 +92,20 @@ _RULES = [
     # it was said shortly afterwards from those directly close to the ministry / it is also said from Russia that
     re.compile(r"\bit\s+(?:was|is|has\s+been)\s+(?:also\s+)?said\b[^.]*?\bfrom\s+(?P<s>[^,.;:“”\"]{2,90}?)"
                r"(?=\s+that\b|[,.;:]|\s+in\s+the\b|$)", re.IGNORECASE),
+    # Mary Rasmussen, spokeswoman for the team, said … / …," Sen. John McCain, R-Ariz., said in a statement.
+    re.compile(rf"{_AFTER_START}(?P<s>(?:[A-Z][\w.'’-]*\s+(?:and\s+)?){{0,5}}[A-Z][\w'’-]*[\w'’])"
+               rf"(?P<of>\s+(?:of|for|from|at)\s+[^,;:“”\"]{{2,60}}?)?"
+               rf"(?P<app>(?:,\s+[^,;:“”\"]{{2,110}}?){{0,3}}),\s+(?P<v>{VERBS})\b(?=[\s.,;:]|$)"),
     # …," said Lecornu. / …, said a spokesman for the ministry.
-    re.compile(rf"[,“”\"]\s*(?P<v>{_INVERTED})\s+"
+    re.compile(rf"[,“”\"]\s*(?P<tv>{_INVERTED})\s+"
                rf"(?P<s>(?:the\s+|a\s+|an\s+)?(?:[a-z]+\s+){{0,3}}[A-Z][^,.;:“”\"]{{1,70}}?)"
                rf"(?=[,.;:]|\s+(?:in|on|at|after|to)\s|$)"),
-    # Mary Rasmussen, spokeswoman for the team, said … / …," Sen. John McCain, R-Ariz., said in a statement.
-    re.compile(rf"{_AFTER_START}(?P<s>(?:[A-Z][\w.'’-]*\s+){{0,5}}[A-Z][\w'’-]*[\w'’])"
-               rf"(?:\s+(?:of|for|from|at)\s+[^,;:“”\"]{{2,60}}?)?(?:,\s+[^,;:“”\"]{{2,110}}?){{0,3}},"
-               rf"\s+(?P<v>{VERBS})\b(?=[\s.,;:]|$)"),
     # …, the Russian Defense Ministry said. / …,” Shoigu then said to Lecornu.
     re.compile(rf"[,“”\"?!]\s*(?P<s>[^,;“”\"]{{2,80}}?)\s+(?P<v>{VERBS})\b(?=[\s.,;:]|$)"),
     # The Russian Defense Ministry said after the phone call … / But Shoigu insisted that …
     re.compile(rf"^\W*(?P<s>[^,;“”\"]{{2,80}}?)\s+(?P<v>{VERBS})\b(?=\s|[.,:]|$)"),
     # Last week, the hospital defended the quality of care, saying … / The White House issued a statement saying …
-    re.compile(r"(?:^[^,;“”\"]{2,40},\s+|^\W*)(?P<s>(?:the\s+|a\s+|an\s+)?[A-Za-z][^,;“”\"]{1,60}?)"
+    re.compile(r"(?:^[^,;“”\"]{2,60},\s+|^\W*)(?P<s>(?:the\s+|a\s+|an\s+)?[A-Za-z][^,;“”\"]{1,60}?)"
                r"\s+(?:also\s+|again\s+)?(?:[a-z]+ed|began|made|took|gave|spoke|held|sent|went|came)\b"
                r"[^;“”\"]{0,120}?(?:,\s*|\bby\s+|\bstatement\s+)saying\b"),
 ]
@@ -129,9 +138,13 @@ def _speaker(text: str, start: int, end: int) -> tuple[int, int] | None:
     start = text.index(piece, start)
     end = start + len(piece)
     words = piece.split()
-    if not 1 <= len(words) <= 10 or words[0].lower() in _NOT_SPEAKER_START or _CLAUSE_WORDS.search(piece):
+    if not 1 <= len(words) <= 12 or words[0].lower() in _NOT_SPEAKER_START or _CLAUSE_WORDS.search(piece):
         return None
     if len(words) == 1 and words[0].lower() in _BARE_DETERMINERS:
+        return None
+    first = re.sub(r"['’]\w*$", "", words[0]).lower()
+    contracted_or_led = len(words) > 1 or first != words[0].lower()  # "They detail the…", "They’ve"
+    if first in _DAYS or first in _PRONOUNS | {"i", "we", "they", "you"} and contracted_or_led:
         return None
     if not (words[0][0].isupper() or words[0].lower() in _DETERMINERS or _title_led(words)):
         return None
@@ -152,7 +165,10 @@ def _title_led(words: list[str]) -> bool:
 
 
 def _quotations(sentence: str) -> list[tuple[int, int]]:
-    """The (open, close) offsets of the quotations that close within the sentence."""
+    """The (open, close) offsets of the quotations that close within the sentence; none when its straight quotes
+    are unbalanced, as inside and outside cannot be told apart."""
+    if sentence.count('"') % 2:
+        return []
     spans, opened = [], None
     for match in re.finditer(r"[“”\"]", sentence):
         mark, at = match.group(0), match.start()
@@ -165,12 +181,16 @@ def _quotations(sentence: str) -> list[tuple[int, int]]:
 
 
 def _reports_speech(sentence: str, match: re.Match, quotations: list[tuple[int, int]]) -> bool:
-    """Tell whether the rule's verb reports speech: outside a quotation, and with content when it can name an act."""
-    if "v" not in match.groupdict() or match.group("v") is None:
+    """Tell whether the rule's verb reports speech: outside a quotation, and with content when it can name an act
+    (`tv`, a verb before its speaker, follows its content)."""
+    group = next((g for g in ("v", "tv") if match.groupdict().get(g)), None)
+    if group is None:
         return True
-    at, after = match.start("v"), match.end("v")
+    at, after = match.start(group), match.end(group)
     if any(open_ < at < close for open_, close in quotations):
         return False
+    if group == "tv":
+        return True
     verb = match.group("v").lower()
     rest = sentence[after:]
     if verb in ("reported", "reports") and _REPORTED_ACT.match(rest):
@@ -178,6 +198,32 @@ def _reports_speech(sentence: str, match: re.Match, quotations: list[tuple[int, 
     if verb in _ACT_VERBS:
         return bool(_CONTENT_AFTER.match(rest)) or any(open_ >= after for open_, _ in quotations)
     return True
+
+
+def _fits(sentence: str, match: re.Match) -> bool:
+    """Tell whether a name-and-title match names the subject: "Chairman of X, Tom Perez, said" names Tom Perez,
+    and in "…, standing beside his wife, Samantha, said" the name belongs to "his wife", not to the speaker."""
+    groups = match.groupdict()
+    if "app" not in groups:
+        return True
+    if groups["of"] and len(groups["s"].split()) < 2:
+        return False
+    if groups["app"] or groups["of"]:
+        return True
+    before = sentence[: match.start("s")].rstrip()
+    if not before.endswith(","):
+        return True
+    boundary = max(before[:-1].rfind(c) for c in ',;“”"')
+    return boundary < 0 or before[boundary] in '“”"'
+
+
+def _overlapping(rule: re.Pattern, sentence: str) -> Iterator[re.Match]:
+    """Each match of `rule`, each one starting after the previous one's start: a refused match must not hide
+    the one inside it ("Chairman of the board, Ana Ruiz, said")."""
+    at = 0
+    while (match := rule.search(sentence, at)) is not None:
+        yield match
+        at = match.start() + 1
 
 
 def attribute_sentence(text: str, start: int, end: int) -> Attribution | None:
@@ -189,8 +235,8 @@ def attribute_sentence(text: str, start: int, end: int) -> Attribution | None:
     sentence = text[start:end]
     quotations = _quotations(sentence)
     for rule in _RULES:
-        for match in rule.finditer(sentence):
-            if not _reports_speech(sentence, match, quotations):
+        for match in _overlapping(rule, sentence):
+            if not (_reports_speech(sentence, match, quotations) and _fits(sentence, match)):
                 continue
             span = _speaker(text, start + match.start("s"), start + match.end("s"))
             if span is not None and not any(o <= span[0] - start < c for o, c in quotations):
@@ -212,7 +258,7 @@ _GROUPS = frozenset("officials sources authorities experts analysts people resid
                     "leaders reports media".split())
 _NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|bin|al|la|le|da|du))*")
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|from|near|across|into|throughout|on|outside|of)\s+$")
-_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an|his|her|its|their|our)\s+$", re.IGNORECASE)
 _DEMONYM = re.compile(r"(?:ish|ese|ian|ican|ean|ench|ern|ic)$")
 _PERSON_TITLES = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|Gen|Lt|Col|Capt|Sgt|Adm|President|Secretary|Minister|"
                             r"Chancellor|Mayor|Judge|Justice|Pope|King|Queen|Prince|Chief|spokes(?:wo)?man|"

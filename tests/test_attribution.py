@@ -136,11 +136,33 @@ def test_a_named_spokeswoman_is_the_speaker_across_her_title(sentence, speaker):
         assert sentence[found.start : found.end] == found.speaker
 
 
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("“It was chaos,” Tom Beck told the Daily Herald after the fire.", "Tom Beck"),  # not the listener
+        ("“Zero is a fair estimate,” countered agency chairman Tom Beck.", "agency chairman Tom Beck"),
+        ("Fire crews responded within minutes to the call, officials said.", "officials"),
+        ("The economy added 171,000 jobs in October.", None),
+        ("Canada announced it was expelling four diplomats.", "Canada"),
+        ("They've vowed to wait for the election.", None),
+        ("Tom Beck, standing beside his wife, Ana, said the plant must close.", "Tom Beck"),
+        ("At dawn a tearful Tom Beck, standing beside his wife, Ana, said the plant must close.", None),  # not "Ana"
+        ("Chairman of the water board, Ana Ruiz, said the plant must close.", "Ana Ruiz"),
+        ("The judge didn't close the plant but instead told the agency to test the water.", None),
+        ("On Monday, the board voted to close the plant, said Ana Ruiz, its chair.", "Ana Ruiz"),
+        ("A city official initially said the water was safe.", "A city official"),
+    ],
+)
+def test_corpus_lessons(sentence, speaker):
+    found = attribute_sentence(sentence, 0, len(sentence))
+    assert (found.speaker if found else None) == speaker
+
+
 @pytest.mark.skipif(not (SHARED / "corpora" / "newswcl50").is_dir() or not (SHARED / "corpora" / "allsides").is_dir(),
                     reason=f"the newswcl50 and allsides corpora are not in {SHARED}")
 def test_labelled_sentences_floors():
     figures = evaluate(PROJECT_ROOT / "tests" / "data" / "attribution_labels.jsonl", SHARED)
     print(f"\nattribution: precision {figures.precision:.3f}, recall {figures.recall:.3f} on {figures.sentences}")
-    assert figures.sentences >= 290
+    assert figures.sentences >= 350
     assert figures.precision >= 0.95
     assert figures.recall >= 0.85
