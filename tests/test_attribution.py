@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.attribution_eval import evaluate
+from evaluation.attribution_eval import evaluate, names_the_speaker
 from retrieval.attribution import attribute, attribute_sentence
 from tests.conftest import PROJECT_ROOT, SHARED
 
@@ -156,6 +156,21 @@ def test_a_named_spokeswoman_is_the_speaker_across_her_title(sentence, speaker):
 def test_corpus_lessons(sentence, speaker):
     found = attribute_sentence(sentence, 0, len(sentence))
     assert (found.speaker if found else None) == speaker
+
+
+@pytest.mark.parametrize(
+    ("found", "gold", "right"),
+    [
+        ("Frieden", "CDC chief Thomas Frieden", True),
+        ("Matthew Pottinger, senior director", "Matthew Pottinger", True),
+        ("the U.S. Fire Administration", "the U.S. Fire Administration", True),
+        ("he", "The Russian Defense Ministry", False),  # was right by substring: "he" in "the"
+        ("WASHINGTON — President Obama", "President Obama", False),  # a dateline leaked
+        ("the U", "the U.S. Fire Administration", False),
+    ],
+)
+def test_the_eval_counts_a_speaker_right_only_when_it_names_the_labelled_one(found, gold, right):
+    assert names_the_speaker(found, gold) is right
 
 
 @pytest.mark.skipif(not (SHARED / "corpora" / "newswcl50").is_dir() or not (SHARED / "corpora" / "allsides").is_dir(),
