@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         return spent + time.perf_counter() - started
 
     labels_val = np.asarray([p["label"] for p in validation])
-    done = 0
+    done, recent = 0, []
     for epoch, epoch_batches in enumerate(plan, start=1):
         for batch in epoch_batches:
             done += 1
@@ -201,13 +201,14 @@ def main(argv: list[str] | None = None) -> None:
             step += 1
             running += loss.item() * len(batch)
             seen += len(batch)
+            recent.append(loss.item())
             if args.measure and step == args.measure:
                 rate = seen / elapsed()
                 print(f"measured {seen} pairs in {elapsed():.1f} s: {rate:.1f} pairs/s; "
                       f"{len(train) * args.epochs} pair-steps would take {len(train) * args.epochs / rate / 60:.1f} min")
                 return
             if step % 25 == 0:
-                print(f"epoch {epoch} step {step}/{total} loss {running / seen:.4f} "
+                print(f"epoch {epoch} step {step}/{total} loss {running / seen:.4f} (last 25: {np.mean(recent[-25:]):.4f}) "
                       f"{elapsed() / 60:.1f} min ({seen / max(elapsed(), 1e-9):.1f} pairs/s)", flush=True)
             if step % args.checkpoint_every == 0:
                 save_checkpoint()

@@ -90,18 +90,24 @@ def test_scoring_through_onnx_imports_no_torch(onnx_reader):
 
 
 @pytest.mark.slow
-def test_training_and_inference_tokenise_pairs_alike():
+@pytest.mark.parametrize("max_length", [None, 128], ids=["default", "manifest-128"])
+def test_training_and_inference_tokenise_pairs_alike(max_length):
     from transformers import AutoTokenizer
 
+    from evaluation.train_reader import MAX_LENGTH as TRAINING_LENGTH
     from index.embedding import model_folder
-    from retrieval.reader import TOKENIZER_MODEL, _encode, _tokenizer
+    from retrieval.reader import MAX_LENGTH, TOKENIZER_MODEL, _encode, _tokenizer
 
     folder = model_folder(TOKENIZER_MODEL)
     hf = AutoTokenizer.from_pretrained(str(folder))
-    ours = _tokenizer(folder / "tokenizer.json")
+    if max_length is None:  # the default: the length the reader is trained with
+        assert MAX_LENGTH == TRAINING_LENGTH
+        ours, max_length = _tokenizer(folder / "tokenizer.json"), MAX_LENGTH
+    else:  # a reader whose manifest names its own length
+        ours = _tokenizer(folder / "tokenizer.json", max_length)
     long = "word " * 300
     for question, sentence in [(q, s) for q, s, _ in HAND_PAIRS] + [("a long one?", long), (long, "short")]:
-        expected = hf(question, sentence, truncation="longest_first", max_length=128)["input_ids"]
+        expected = hf(question, sentence, truncation="longest_first", max_length=max_length)["input_ids"]
         assert _encode(ours, question, [sentence])["input_ids"][0].tolist() == expected
 
 

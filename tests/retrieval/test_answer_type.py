@@ -1,8 +1,9 @@
-"""Answer typing: which kinds a question asks for, and which sentences hold them."""
+"""Answer typing: which kinds a question asks for (from its text), and which sentences hold them (for a Question)."""
 
 import pytest
 
 from retrieval.answer_type import answer_type_matches, expected_types, has_answer_type
+from retrieval.questions import analyse_question
 
 
 @pytest.mark.parametrize(
@@ -70,24 +71,25 @@ def test_expected_types(question, kinds):
     ],
 )
 def test_narrow_kinds_in_sentences(sentence, kind, holds):
-    assert has_answer_type(sentence, kind, "a question") is holds
+    assert has_answer_type(sentence, kind, analyse_question("a question")) is holds
 
 
 def test_a_name_the_question_already_gives_is_no_answer():
-    question = "Who is Dave Brat?"
+    question = analyse_question("Who is Dave Brat?")
     assert not has_answer_type("Voters chose Dave Brat on Tuesday.", "person", question)
     assert has_answer_type("He will face Jack Trammell this fall.", "person", question)
 
 
 def test_each_kind_held_counts_once():
-    question = "Where and when are the leaders meeting?"
+    question = analyse_question("Where and when are the leaders meeting?")
     both = "They meet in Helsinki on Monday."
-    assert answer_type_matches(both, expected_types(question), question) == 2
-    assert answer_type_matches("They will meet soon.", expected_types(question), question) == 0
+    assert answer_type_matches(both, question.kinds, question) == 2
+    assert answer_type_matches("They will meet soon.", question.kinds, question) == 0
+    assert question.kinds == expected_types(question.text)
 
 
 def test_a_country_the_question_already_names_is_no_answer():
-    question = "Which country besides Zimbabwe was covered?"
+    question = analyse_question("Which country besides Zimbabwe was covered?")
     assert not has_answer_type("Hunters in Zimbabwe were pleased.", "country", question)
     assert has_answer_type("Hunters in Zambia were pleased.", "country", question)
 
@@ -99,14 +101,20 @@ def test_a_country_the_question_already_names_is_no_answer():
      "Shortly after the vote, he resigned."],
 )
 def test_clock_and_relative_times_are_times(sentence):
-    assert has_answer_type(sentence, "time", "When did it happen?")
+    assert has_answer_type(sentence, "time", analyse_question("When did it happen?"))
 
 
 def test_a_sentence_without_a_time_is_not_one():
-    assert not has_answer_type("The company said so in a statement.", "time", "When did it happen?")
+    assert not has_answer_type("The company said so in a statement.", "time", analyse_question("When did it happen?"))
 
 
 @pytest.mark.parametrize("question", ["What time did the blast happen?", "How many days before the summit did he go?",
                                       "At what hour was the order given?"])
 def test_clock_and_interval_questions_ask_for_a_time(question):
     assert "time" in expected_types(question)
+
+
+def test_a_time_the_question_already_gives_is_no_answer():
+    question = analyse_question("What happened on Monday?")
+    assert not has_answer_type("The talks opened on Monday.", "time", question)
+    assert has_answer_type("The talks opened on Tuesday.", "time", question)
