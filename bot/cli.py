@@ -320,6 +320,12 @@ def calibrate(sets: Annotated[list[str], typer.Argument(
               disable: Annotated[Optional[list[str]], typer.Option(
                   help="Switch a ranking mechanism off (expansion, antecedent, answer_type, lexical, reader) to "
                        "measure what it buys when each story is held out.")] = None,
+              reader_weights: Annotated[Optional[str], typer.Option(
+                  help="Compare these reader weights in the ranking (comma-separated), each leave-one-story-out, "
+                       "on one reading; the best is printed as STORYBOT_READER_WEIGHT.")] = None,
+              table: Annotated[bool, typer.Option(
+                  "--table", help="Also print leave-one-story-out figures of the engine alone, the reader alone "
+                                  "and both, per set, from the same reading.")] = False,
               features: Annotated[Optional[str], typer.Option(
                   help="Fit on these answerability features only (comma-separated names), e.g. "
                        "reader,reader_margin,story_reader for the reader alone.")] = None,
@@ -342,13 +348,26 @@ def calibrate(sets: Annotated[list[str], typer.Argument(
         if unknown:
             raise UsageError(f"unknown answerability feature {unknown[0]!r}; the features are {', '.join(ANSWER_FEATURES)}")
         only = [ANSWER_FEATURES.index(f) for f in names]
-    pairs = folds.collect_sets(sets, engine_for)
+    asked = folds.rank_sets(sets, engine_for)
+    ratio = next(iter(engines.values())).settings.second_quote_ratio
+    default = next(iter(engines.values())).settings.reader_weight
+    weights = [float(w) for w in reader_weights.split(",")] if reader_weights else [default]
+    by_weight = {}
+    for weight in weights:
+        pairs = folds.pairs_of(asked, weight, ratio)
+        figures = folds.leave_one_story_out(pairs, only) if loso or len(weights) > 1 else []
+        by_weight[weight] = (pairs, figures)
+        if len(weights) > 1:
+            _out(f"reader weight {weight:g}: " + "; ".join(
+                f"{f.set_name} {f.evidence_recall:.3f} / {f.abstain_accuracy:.3f}" for f in figures)
+                 + f" (balanced {folds.balanced(figures):.4f})\n")
+    weight = max(weights, key=lambda w: folds.balanced(by_weight[w][1]))
+    pairs, figures = by_weight[weight]
     fitted = folds.fit_pairs(pairs, only)
-    figures = folds.leave_one_story_out(pairs, only) if loso else []
     ceiling = folds.ceiling(pairs)
     table = folds.reliability(pairs, Answerability(fitted.weights, fitted.bias, fitted.threshold))
     if json_:
-        _out(json.dumps({"fitted": {"weights": fitted.weights, "bias": fitted.bias, "threshold": fitted.threshold,
+        _out(json.dumps({"reader_weight": weight, "fitted": {"weights": fitted.weights, "bias": fitted.bias, "threshold": fitted.threshold,
                                     "pairs": fitted.pairs}, "ceiling": ceiling, "reliability": table,
                          "loso": [f.model_dump() for f in figures]}, indent=2) + "\n")
         return
@@ -363,7 +382,12 @@ def calibrate(sets: Annotated[list[str], typer.Argument(
     for f in figures:
         _out(f"leave-one-story-out {f.set_name}: evidence recall {f.evidence_recall:.3f} ({f.hits}/{f.gold_pairs}), "
              f"abstain accuracy {f.abstain_accuracy:.3f} ({f.abstains}/{f.null_pairs})\n")
-    _out("\n" + fitted.as_env())
+    if table:
+        for variant, rows in folds.variants(asked, weight, ratio).items():
+            for f in rows:
+                _out(f"{variant}: {f.set_name}: evidence recall {f.evidence_recall:.3f} ({f.hits}/{f.gold_pairs}), "
+                     f"abstain accuracy {f.abstain_accuracy:.3f} ({f.abstains}/{f.null_pairs})\n")
+    _out("\n" + fitted.as_env() + (f"STORYBOT_READER_WEIGHT={weight:g}\n" if reader_weights else ""))
 
 
 @app.command()

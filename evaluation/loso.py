@@ -1,8 +1,10 @@
 """Leave-one-story-out figures: fit answerability on every other story, score the held-out one.
 
-Ranking does not depend on the answerability weights, so each (question, outlet) pair is ranked once:
-its features, its label (does the gold say the outlet answers?) and whether the quotes it would get if
-covered hold a gold phrase. Each fold then only refits the logistic model, which is arithmetic.
+Ranking does not depend on the answerability weights, so each question is ranked and read once; the
+reader's weight in the ranking is applied afterwards (arithmetic too), so several weights are compared
+on one reading. Each (question, outlet) pair keeps its features, its label (does the gold say the
+outlet answers?) and whether the quotes it would get if covered hold a gold phrase. Each fold then
+only refits the logistic model.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import numpy as np
 from evaluation.calibration import fit
 from evaluation.harness import EvalQuestion, PairFigures, quote_hits
 from index.errors import UsageError
-from retrieval.answerability import Answerability
-from retrieval.composition import outlet_answer
+from retrieval.answerability import Answerability, answer_features, story_evidence
+from retrieval.composition import OutletEvidence, outlet_answer
 from retrieval.engine import Engine
+from retrieval.ranking import rerank
 
 
 @dataclass
@@ -37,24 +40,71 @@ class FoldFigures(PairFigures):
     set_name: str
 
 
-def collect(set_name: str, engine: Engine, questions: list[EvalQuestion]) -> list[Pair]:
-    """Rank every question of a set once and keep what the folds need."""
-    pairs = []
-    ratio = engine.settings.second_quote_ratio
+@dataclass
+class Asked:
+    """One question, ranked and read once: every outlet's evidence, before the reader's weight is applied."""
+
+    set_name: str
+    question: EvalQuestion
+    evidence: list[OutletEvidence]
+
+
+def rank_questions(set_name: str, engine: Engine, questions: list[EvalQuestion]) -> list[Asked]:
+    """Rank and read every question of a set once, with the reader's probabilities kept apart from relevance."""
+    if engine.settings.reader_weight:
+        engine = Engine(engine.settings.model_copy(update={"reader_weight": 0.0}), embedder=engine.embedder,
+                        library=engine.library)
+    asked = []
     for question in questions:
         story = question.story or engine.library.story_of(question.gold)
-        for item in engine.evidence(question.q, story):
+        evidence = engine.evidence(question.q, story)
+        asked.append(Asked(set_name, question.model_copy(update={"story": story}), evidence))
+    return asked
+
+
+def with_reader_weight(asked: Asked, weight: float) -> list[OutletEvidence]:
+    """The question's evidence as the engine gives it when the reader's probability weighs `weight`."""
+    out = []
+    for item in asked.evidence:
+        ranked = [dataclasses.replace(c) for c in item.ranked]
+        if weight:
+            read = [k for k, c in enumerate(ranked) if c.reader > 0.0]
+            ranked = rerank(ranked, read, [ranked[k].reader for k in read], weight)
+        else:  # the engine alone: its own order, and the reader's features blank
+            ranked.sort(key=lambda c: -c.relevance)
+            for c in ranked:
+                c.reader = 0.0
+        out.append(dataclasses.replace(item, ranked=ranked, features=[]))
+    story = story_evidence([item.ranked for item in out])
+    for item in out:
+        if item.ranked:
+            item.features = answer_features(item.ranked, item.entity_coverage, story)
+    return out
+
+
+def pairs_of(asked: list[Asked], weight: float, second_ratio: float) -> list[Pair]:
+    """Every (question, outlet) pair with its features, label and whether its quotes would be right."""
+    pairs = []
+    for one in asked:
+        question = one.question
+        for item in with_reader_weight(one, weight):
             phrases = question.gold.get(item.source.source_id, "absent")
             if phrases == "absent":
                 continue
             if item.features:
-                quotes = outlet_answer(item, True, ratio).quotes
+                quotes = outlet_answer(item, True, second_ratio).quotes
                 hit = phrases is not None and quote_hits([q.text for q in quotes], phrases)
                 features = item.features
             else:  # an outlet with no passages: never covered
                 hit, features = False, []
-            pairs.append(Pair(set_name, story, features, phrases is not None, hit, bool(item.credits)))
+            pairs.append(Pair(one.set_name, question.story, features, phrases is not None, hit, bool(item.credits)))
     return pairs
+
+
+def collect(set_name: str, engine: Engine, questions: list[EvalQuestion]) -> list[Pair]:
+    """Rank every question of a set once, at the engine's reader weight, and keep what the folds need."""
+    return pairs_of(rank_questions(set_name, engine, questions), engine.settings.reader_weight,
+                    engine.settings.second_quote_ratio)
 
 
 def fitting_pairs(pairs: list[Pair]) -> list[Pair]:
@@ -128,14 +178,40 @@ def reliability(pairs: list[Pair], answerability: Answerability, bins: int = 5) 
     return table
 
 
-def collect_sets(sets: list[str], engine_for) -> list[Pair]:
+def rank_sets(sets: list[str], engine_for) -> list[Asked]:
     """Rank every question of every set once. `engine_for(corpus)` gives the engine of a corpus (None: the library)."""
     from evaluation.written_questions import load_set, parse_set
 
-    pairs = []
+    asked = []
     for spec in sets:
         path, corpus, held = parse_set(spec)
         engine = engine_for(corpus)
         name = path.name + (" (held-out fold)" if held else "")
-        pairs += collect(name, engine, load_set(path, engine.library, held))
-    return pairs
+        asked += rank_questions(name, engine, load_set(path, engine.library, held))
+    return asked
+
+
+def balanced(figures: list[FoldFigures]) -> float:
+    """One number to choose by: the mean over sets of (evidence recall + abstain accuracy) / 2."""
+    return float(np.mean([(f.evidence_recall + f.abstain_accuracy) / 2 for f in figures])) if figures else 0.0
+
+
+READER_ALONE_WEIGHT = 100.0  # the reader's probability decides the order of what it read
+READER_FEATURES = ("reader", "reader_margin", "story_reader")
+
+
+def variants(asked: list[Asked], combined_weight: float, second_ratio: float) -> dict[str, list[FoldFigures]]:
+    """Leave-one-story-out figures of the engine alone, the reader alone and both, from one reading.
+
+    engine alone: its own ranking, answerability on the non-reader features; reader alone: what it read
+    ordered by its probability, answerability on the reader's features only; combined: the shipped blend.
+    """
+    from retrieval.answerability import ANSWER_FEATURES
+
+    reader_only = [ANSWER_FEATURES.index(f) for f in READER_FEATURES]
+    engine_only = [k for k in range(len(ANSWER_FEATURES)) if k not in reader_only]
+    return {
+        "engine alone": leave_one_story_out(pairs_of(asked, 0.0, second_ratio), engine_only),
+        "reader alone": leave_one_story_out(pairs_of(asked, READER_ALONE_WEIGHT, second_ratio), reader_only),
+        "combined": leave_one_story_out(pairs_of(asked, combined_weight, second_ratio)),
+    }
