@@ -415,17 +415,11 @@ def bench(json_: JsonOpt = False,
 
 
 @app.command()
-def feedback(json_: JsonOpt = False) -> None:
+def feedback(corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
     """Export the 👍 / 👎 votes on the Discord bot's answers, with question, story and quotes."""
     from bot.feedback import render_votes, votes
-    from index.catalog import Catalog
-    from index.library import CATALOG_FILE
 
-    catalog = Catalog(_settings().home / CATALOG_FILE)
-    try:
-        listed = votes(catalog)
-    finally:
-        catalog.close()
+    listed = votes(_engine(_settings(corpus)).library.catalog)  # the catalog the bot stores its votes in
     _out(json.dumps([v.model_dump() for v in listed], indent=2, ensure_ascii=False) + "\n" if json_
          else render_votes(listed))
 

@@ -284,32 +284,61 @@ def test_bad_command_line_is_a_usage_error(index_dir, args, says):
     assert "Traceback" not in result.stderr
 
 
-def test_feedback_exports_votes_with_question_story_quotes_and_vote(tmp_path):
-    from index.catalog import Catalog
-    from index.library import CATALOG_FILE
-    from retrieval.models import Answer, OutletAnswer, Quote
+class _Reply:
+    """The part of a discord.py interaction response the vote handler answers through."""
 
-    home = tmp_path / "fb-home"
-    assert "No votes yet" in fast("feedback", index_dir=home).stdout
-    answer = Answer(question="What did Paris deny?", story="s1", outlets=[
-        OutletAnswer(source_id="000_x", outlet="Outlet A", title="T", covered=True,
-                     quotes=[Quote(text=DENIAL_SENTENCE, start=5, end=63, score=0.9)]),
-        OutletAnswer(source_id="004_y", outlet="Outlet B", title="T", covered=False)])
-    catalog = Catalog(home / CATALOG_FILE)
-    catalog.create_story("s1", "Story")
-    catalog.store_answer("a1", "s1", answer.question, answer.model_dump_json(), channel_id=1, user_id=2)
-    catalog.vote("a1", 10, 1)
-    catalog.vote("a1", 10, -1)  # changed: still one vote
-    catalog.vote("a1", 11, 1)
-    catalog.close()
-    result = fast("feedback", "--json", index_dir=home)
+    def __init__(self):
+        self.sent: list[str] = []
+
+    async def send_message(self, content: str, **_kwargs) -> None:
+        self.sent.append(content)
+
+
+async def _vote_as_the_bot_does(engine, question: str, votes: list[tuple[int, str]]) -> str:
+    """Answer through the Discord cog (which stores the answer) and click its vote buttons; return the answer id."""
+    from types import SimpleNamespace
+
+    from bot.discord_bot import StoryCog
+    from bot.discord_layout import parse_custom_id
+    from bot.discord_settings import DiscordSettings
+    from tests.discord_fake import snowflake_token
+
+    settings = DiscordSettings(_env_file=None, discord_token=snowflake_token(1098765432109876543))
+    cog = StoryCog(SimpleNamespace(engine=engine, settings=settings, answer_pool=None))
+    message = await cog.answer(question, SimpleNamespace(id=1), user_id=2)
+    buttons = [parse_custom_id(b["custom_id"]) for row in message.components for b in row["components"]]
+    by_arg = {b.arg: b for b in buttons if b is not None and b.kind == "vote"}
+    for user_id, arg in votes:
+        reply = _Reply()
+        await cog.on_vote(SimpleNamespace(user=SimpleNamespace(id=user_id), response=reply), by_arg[arg])
+        assert reply.sent, "the clicker hears back"
+    return by_arg["up"].answer_id
+
+
+@pytest.mark.parametrize("with_corpus", [False, True], ids=["library", "corpus"])
+async def test_feedback_lists_the_votes_the_bot_stored(tmp_path, with_corpus):
+    """Votes cast through the Discord cog's own handlers (fake embedder) are what `storybot feedback` lists."""
+    from index.embedding import FakeEmbedder
+    from retrieval.engine import Engine
+    from retrieval.settings import Settings
+
+    home, corpus = tmp_path / "fb-home", tmp_path / "corpus"
+    (corpus / "story").mkdir(parents=True)
+    for name in ("000_5ace3053a7754062.txt", "004_c92dd615dfce2fa4.txt", "sources.json"):
+        (corpus / "story" / name).write_bytes((SEEDS / name).read_bytes())
+    where = ("--corpus", str(corpus)) if with_corpus else ()
+    assert "No votes yet" in fast("feedback", *where, index_dir=home).stdout
+    engine = Engine(Settings(home=home, model="fake", corpus=corpus if with_corpus else None), embedder=FakeEmbedder())
+    answer_id = await _vote_as_the_bot_does(engine, "What did Paris deny?", [(10, "up"), (10, "down"), (11, "up")])
+    engine.library.close()
+    result = fast("feedback", "--json", *where, index_dir=home)
     assert result.returncode == 0, result.stderr
     exported = json.loads(result.stdout)
-    assert [v["vote"] for v in exported] == ["down", "up"]
+    assert [(v["answer_id"], v["vote"]) for v in exported] == [(answer_id, "down"), (answer_id, "up")]
     first = exported[0]
-    assert (first["question"], first["story"], first["not_reported_by"]) == ("What did Paris deny?", "s1", ["004_y"])
-    assert first["quotes"] == [{"source_id": "000_x", "outlet": "Outlet A", "text": DENIAL_SENTENCE, "start": 5,
-                                "end": 63}]
+    assert (first["question"], first["story"]) == ("What did Paris deny?", "shoigu-lecornu-call-2024")
+    assert first["quotes"] and all(q["text"] in _seed_text(q["source_id"]) for q in first["quotes"])
     assert "user" not in json.dumps(exported)
-    text = fast("feedback", index_dir=home).stdout
-    assert text.startswith("2 votes: 1 👍, 1 👎") and DENIAL_SENTENCE in text
+    text = fast("feedback", *where, index_dir=home).stdout
+    assert text.startswith("2 votes: 1 👍, 1 👎")
+    assert not (home / "catalog.sqlite").exists(), "no stray catalog beside the library"
