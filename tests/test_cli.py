@@ -220,6 +220,11 @@ def test_empty_question_exits_2_with_one_line(index_dir):
     _assert_one_line_error(result, 2, "the question is empty")
 
 
+def test_a_question_of_only_emoji_exits_2_with_one_line(index_dir):
+    result = fast("ask", "🙂🙂 👍", index_dir=index_dir)
+    _assert_one_line_error(result, 2, "the question has no words")
+
+
 def test_long_question_exits_2(index_dir):
     result = fast("ask", "a" * 501, index_dir=index_dir)
     _assert_one_line_error(result, 2, "the question is 501 characters long; the limit is 500")
