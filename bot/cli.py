@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from bot import render_text
+from bot.wording import plural
 from index.errors import StorybotError, UsageError
 from retrieval.settings import Settings
 
@@ -205,7 +206,7 @@ def story_rename(story_id: Annotated[str, typer.Argument(help="The story's id.")
 def story_delete(story_id: Annotated[str, typer.Argument(help="The story's id.")]) -> None:
     """Delete a story with all its sources."""
     removed = _engine(_settings()).library.delete_story(story_id)
-    _out(f"deleted story {story_id} and {len(removed)} sources\n")
+    _out(f"deleted story {story_id} and {plural(len(removed), 'source')}\n")
 
 
 @index_app.command("build")
@@ -441,6 +442,7 @@ def run(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code: one-line errors, 2 for usage errors, never a traceback."""
     _ARGV[:] = sys.argv[1:] if argv is None else argv
     try:
+        _refuse_options_as_values(_ARGV)
         code = app(args=argv, prog_name="storybot", standalone_mode=False)
     except KeyboardInterrupt:
         _err("interrupted")
@@ -451,8 +453,9 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:  # click's own errors (typer vendors click, so they are recognised by shape)
         if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
             ctx = getattr(exc, "ctx", None)
-            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-                _out(ctx.get_help() + "\n")
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help is the message (rich has printed it)
+                if exc.format_message():
+                    _out(exc.format_message() + "\n")
                 return 2
             where = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
             _err(exc.format_message().rstrip(".") + where)
@@ -465,6 +468,26 @@ def run(argv: list[str] | None = None) -> int:
         _err(f"internal error ({type(exc).__name__}); rerun with STORYBOT_DEBUG=1 for details")
         return 1
     return code if isinstance(code, int) else 0
+
+
+def _refuse_options_as_values(argv: list[str]) -> None:
+    """`ask --story --json …` is a usage error, never the story id "--json" (click takes any next word)."""
+    import typer.main
+
+    command, args = typer.main.get_command(app), list(argv)
+    while args and hasattr(command, "commands") and not args[0].startswith("-"):
+        command = command.commands.get(args.pop(0))
+        if command is None:
+            return  # click reports the unknown command
+    options = [p for p in command.params if p.param_type_name == "option"]
+    takes_value = {name for p in options if not p.is_flag and not p.count for name in p.opts}
+    names = {name for p in options for name in (*p.opts, *p.secondary_opts)} | {"--help"}
+    for word, following in zip(args, args[1:]):
+        if word == "--":
+            return
+        if word in takes_value and (following.startswith("--") or following in names):
+            raise UsageError(f"{word} needs a value, not the option {following} (write {word}=VALUE for a value "
+                             "that begins with '--')")
 
 
 def _err(message: str) -> None:

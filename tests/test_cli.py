@@ -125,8 +125,8 @@ def test_ask_text_output_says_not_reported(tmp_path):
     assert time.monotonic() - started < FAST_SECONDS
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Q: What is the recipe for pancakes?\n")
-    assert "not reported by AFP/AP wire report" in result.stdout
-    assert "not reported by Unnamed outlet" in result.stdout
+    assert "■ AFP/AP wire report — Untitled report" in result.stdout
+    assert result.stdout.count("\n    not reported\n") == 2 and "not reported by" not in result.stdout
     assert not result.stdout.lstrip().startswith("{")
 
 
@@ -287,6 +287,27 @@ def test_bad_command_line_is_a_usage_error(index_dir, args, says):
     assert says in result.stderr + result.stdout
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("story",), ("index",), ("models",)], ids=["bare", "story", "index", "models"])
+def test_a_group_without_a_command_prints_its_help_once(index_dir, args):
+    result = fast(*args, index_dir=index_dir)
+    assert result.returncode == 2
+    assert (result.stdout + result.stderr).count("Usage:") == 1, result.stdout
+
+
+@pytest.mark.parametrize("args", [("ask", "--story", "--json", "What did Paris deny?"),
+                                  ("sources", "--story", "--help"), ("compare", "--topic", "--json"),
+                                  ("add", "--outlet", "--title", "x.txt")],
+                         ids=["ask-story", "sources-story", "compare-topic", "add-outlet"])
+def test_an_option_is_never_taken_as_another_options_value(index_dir, args):
+    result = fast(*args, index_dir=index_dir)
+    _assert_one_line_error(result, 2, f"{args[1]} needs a value, not the option {args[2]}")
+
+
+def test_a_value_beginning_with_dashes_is_written_with_equals(index_dir):
+    result = fast("sources", "--story=--json", index_dir=index_dir)
+    _assert_one_line_error(result, 2, "no story '--json'")
 
 
 class _Reply:
