@@ -338,7 +338,7 @@ class Library:
         headline = draft.text.strip().splitlines()[0].strip()[:300] if draft.text.strip() else source_id
         source = Source.model_construct(
             source_id=source_id, story_id=story_id, outlet=overrides.get("outlet") or draft.outlet
-            or f"unnamed outlet ({source_id})", title=overrides.get("title") or draft.title or headline,
+            or "unnamed outlet", title=overrides.get("title") or draft.title or headline,
             text=draft.text, url=overrides.get("url") or draft.url, date=overrides.get("date") or draft.date,
             credit=draft.credit, author=draft.author, language=draft.language)
         passages = split_passages(source)

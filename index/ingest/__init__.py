@@ -80,7 +80,9 @@ def _read_url(url: str, limits: IngestLimits) -> Draft | Skipped:
         else:
             text = decode(body).strip() + "\n"
             page = {"text": text, "url": final}
-        stem = Path(urlparse(final).path).stem or urlparse(final).hostname or "article"
+        host = (urlparse(final).hostname or "").removeprefix("www.")
+        stem = Path(urlparse(final).path).stem or host or "article"
+        page["outlet"] = page.get("outlet") or host or None  # the site, when the page does not name itself
         return _draft(page, origin=url, raw=body, source_id=stem)
     except IngestError as exc:
         return Skipped(url, str(exc))
@@ -121,6 +123,7 @@ def _read_file(path: Path, limits: IngestLimits, meta: SourceMeta | None = None,
         page.update({k: v for k, v in meta.model_dump().items() if v is not None})
     page["story_id"], page["story_title"] = story
     stem = os.fsdecode(path.stem).encode("utf-8", "replace").decode("utf-8")
+    page["outlet"] = page.get("outlet") or stem  # ap.txt is AP's article when nothing else names the outlet
     yield _draft(page, origin=shown, raw=raw, source_id=stem)
 
 

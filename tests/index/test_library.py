@@ -277,7 +277,7 @@ def test_a_story_folder_without_metadata_is_labelled_from_its_files(library, tmp
     report = library.add([str(folder)], story="flood")
     by_id = {s.source_id: s for s in library.story("flood").sources}
     assert sorted(by_id) == ["first", "second"] and not report.skipped
-    assert by_id["first"].outlet == "unnamed outlet (first)"
+    assert by_id["first"].outlet == "first"
     assert by_id["first"].title == "Flood closes the bridge"
 
 
@@ -288,6 +288,7 @@ def test_two_stories_sharing_a_source_id_never_mix_texts(tmp_path):
     library = open_library(tmp_path / "home", corpus, FakeEmbedder())
     ids = {s.story_id: s.sources for s in library.stories()}
     assert ids == {"one": ["report"], "two": ["report-2"]}
+    assert {library.source(s).outlet for s in ("report", "report-2")} == {"report"}, "the id's suffix is no outlet"
     for story_id, (source_id,) in ids.items():
         view = library.story_passages(story_id)
         source = library.source(source_id)
