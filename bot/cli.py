@@ -21,7 +21,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Ask a news story a question; get each outlet's own words, cited.")
 index_app = typer.Typer(no_args_is_help=True, help="Rebuild or describe the library's vector store.")
 app.add_typer(index_app, name="index")
-story_app = typer.Typer(no_args_is_help=True, help="Create, rename or delete stories.")
+story_app = typer.Typer(no_args_is_help=True, help="Create, choose, rename or delete stories.")
 app.add_typer(story_app, name="story")
 models_app = typer.Typer(no_args_is_help=True, help="Install or list the optional embedding models.")
 app.add_typer(models_app, name="models")
@@ -99,6 +99,7 @@ def compare(corpus: CorpusOpt = None, story: StoryOpt = None, json_: JsonOpt = F
 def chat(corpus: CorpusOpt = None, story: StoryOpt = None, json_: JsonOpt = False) -> None:
     """Answer questions line after line with the model loaded once (--json: one JSON answer per line)."""
     engine = _engine(_settings(corpus, story))
+    engine.story_id()  # an unknown or ambiguous story fails once, before any input is read
     engine.load()
     interactive = sys.stdin.isatty() and not json_
     if interactive:
@@ -192,6 +193,17 @@ def story_create(story_id: Annotated[str, typer.Argument(help="The new story's i
     """Create an empty story to add articles to."""
     _engine(_settings()).library.create_story(story_id, title)
     _out(f"created story {story_id}\n")
+
+
+@story_app.command("use")
+def story_use(story_id: Annotated[Optional[str], typer.Argument(help="The story's id.")] = None,
+              clear: Annotated[bool, typer.Option("--clear", help="Choose no default story.")] = False) -> None:
+    """Answer from this story when no --story is given (STORYBOT_STORY still overrides it)."""
+    if (story_id is None) == (not clear):
+        raise UsageError("name the story to use, or give --clear")
+    _engine(_settings()).library.catalog.set_default_story(story_id)
+    _out(f"ask, chat, compare and sources answer from story {story_id} when no --story is given\n" if story_id
+         else "no default story: name one with --story when the library holds several\n")
 
 
 @story_app.command("rename")

@@ -205,9 +205,12 @@ class StoryCog(commands.Cog, name="Story"):
         return bound or self.default_story()
 
     def default_story(self) -> str:
-        """STORYBOT_STORY, else the library's only (or, when it holds several, its oldest) story."""
+        """STORYBOT_STORY, else `storybot story use`'s, else the library's only (or, of several, its oldest) story."""
         if self.engine.settings.story:
             return self.engine.settings.story
+        chosen = self.engine.library.default_story()
+        if chosen is not None:
+            return chosen
         stories = self.engine.stories()
         if not stories:
             raise UnknownStoryError("the library holds no story yet; a moderator can add one with /story create")

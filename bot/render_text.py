@@ -73,7 +73,8 @@ def render_source(source: Source, passages: int) -> str:
 def render_stories(stories: list[StorySummary]) -> str:
     if not stories:
         return "the library holds no story yet; add articles with `storybot add PATH_OR_URL`\n"
-    return "\n".join(f"{s.story_id}  {s.title}  ({plural(len(s.sources), 'source')})" for s in stories) + "\n"
+    return "\n".join(f"{s.story_id}  {s.title}  ({plural(len(s.sources), 'source')})" + ("  (default)" if s.default else "")
+                     for s in stories) + "\n"
 
 
 def render_add(report: AddReport) -> str:

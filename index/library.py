@@ -235,20 +235,30 @@ class Library:
     # --- reads ------------------------------------------------------------------------------------
 
     def stories(self) -> list[StorySummary]:
-        return [StorySummary(story_id=sid, title=title, sources=ids) for sid, title, ids in self.catalog.stories()]
+        default = self.catalog.default_story()
+        return [StorySummary(story_id=sid, title=title, sources=ids, default=sid == default)
+                for sid, title, ids in self.catalog.stories()]
+
+    def default_story(self) -> str | None:
+        """The story chosen with `storybot story use`, if it still exists."""
+        return self.catalog.default_story()
 
     def story_id(self, story_id: str | None) -> str:
-        """The named story, or the library's only story when none is named."""
+        """The named story, else the default story (`storybot story use`), else the library's only story."""
         if story_id is not None:
             self.catalog.story_title(story_id)
             return story_id
+        default = self.catalog.default_story()
+        if default is not None:
+            return default
         listed = self.catalog.stories()
         if len(listed) == 1:
             return listed[0][0]
         if not listed:
             raise UnknownStoryError("the library holds no story yet; add articles with `storybot add PATH_OR_URL`")
         names = ", ".join(sid for sid, _, _ in listed[:8]) + (" …" if len(listed) > 8 else "")
-        raise UnknownStoryError(f"the library holds {len(listed)} stories ({names}); name one with --story")
+        raise UnknownStoryError(f"the library holds {len(listed)} stories ({names}); name one with --story, or "
+                                "choose the default with `storybot story use ID`")
 
     def story(self, story_id: str | None = None) -> Story:
         sid = self.story_id(story_id)

@@ -212,6 +212,64 @@ def test_index_prune_forgets_the_vectors_of_a_deleted_story(tmp_path):
     assert text.stdout.startswith("removed 0 cached vectors no passage uses; kept 0;"), text.stdout
 
 
+# --- stories of the user's own (fake embedder: no model) ------------------------------------------
+
+BRIDGE = ("Council delays the bridge vote\n\nThe city council delayed its vote on the new harbour bridge on Tuesday. "
+          "The mayor said the bridge would now cost 41 million euros, eleven more than planned. "
+          "Opponents said the delay showed the project had been rushed from the start.\n")
+SEED_STORY = "shoigu-lecornu-call-2024"
+
+
+def _write(folder: Path, name: str, text: str = BRIDGE) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+def _fake(*args: str, home: Path, stdin: str | None = None):
+    return storybot(*args, index_dir=home, stdin=stdin, model="fake", timeout=60)
+
+
+def test_story_use_sets_the_default_story_shown_by_stories_and_used_by_ask(tmp_path):
+    home = tmp_path / "home"
+    assert _fake("add", str(_write(tmp_path / "bridge", "ap.txt").parent), home=home).returncode == 0
+    refused = _fake("ask", "What did Paris deny?", home=home)
+    _assert_one_line_error(refused, 2, "the library holds 2 stories", "storybot story use ID")
+    chosen = _fake("story", "use", SEED_STORY, home=home)
+    assert chosen.returncode == 0, chosen.stderr
+    assert SEED_STORY in chosen.stdout
+    listed = _fake("stories", home=home).stdout.splitlines()
+    assert listed[0].endswith("(2 sources)  (default)") and not listed[1].endswith("(default)"), listed
+    assert [s["default"] for s in json.loads(_fake("stories", "--json", home=home).stdout)] == [True, False]
+    asked = _fake("ask", "What did Paris deny?", "--json", home=home)
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["story"] == SEED_STORY
+    other = _fake("ask", "--story", "bridge", "What did the mayor say?", "--json", home=home)
+    assert json.loads(other.stdout)["story"] == "bridge", "--story still names another story"
+    _assert_one_line_error(_fake("story", "use", "no-such-story", home=home), 2, "no story 'no-such-story'")
+    assert _fake("story", "use", "--clear", home=home).returncode == 0
+    _assert_one_line_error(_fake("ask", "What did Paris deny?", home=home), 2, "the library holds 2 stories")
+    _assert_one_line_error(_fake("story", "use", home=home), 2, "name the story to use, or give --clear")
+
+
+def test_deleting_the_default_story_leaves_no_default(tmp_path):
+    home = tmp_path / "home"
+    _fake("add", str(_write(tmp_path / "bridge", "ap.txt").parent), home=home)
+    _fake("story", "use", "bridge", home=home)
+    assert _fake("story", "delete", "bridge", home=home).returncode == 0
+    assert "(default)" not in _fake("stories", home=home).stdout
+    assert json.loads(_fake("ask", "What did Paris deny?", "--json", home=home).stdout)["story"] == SEED_STORY
+
+
+@pytest.mark.parametrize("args", [("--story", "no-such-story"), ("--json", "--story", "no-such-story"), ()],
+                         ids=["unknown", "unknown-json", "ambiguous"])
+def test_chat_checks_its_story_before_reading_any_input(tmp_path, args):
+    home = tmp_path / "home"
+    _fake("add", str(_write(tmp_path / "bridge", "ap.txt").parent), home=home)  # two stories: none is implied
+    result = _fake("chat", *args, home=home, stdin="What did Paris deny?\nWhat did the mayor say?\n")
+    _assert_one_line_error(result, 2, "no story 'no-such-story'" if args else "the library holds 2 stories")
+
+
 # --- errors ---------------------------------------------------------------------------------------
 
 
