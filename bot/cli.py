@@ -171,11 +171,21 @@ def add(items: Annotated[list[str], typer.Argument(help="Files (.txt, .md, .html
     """Add articles to the library: only their new sentences are embedded; bad inputs are skipped with a reason."""
     if url is not None and not url.lower().startswith(("http://", "https://")):
         raise UsageError(f"--url must be an http or https URL, not {url!r}")
+    from index.library import AddInterrupted
+
     engine = _engine(_settings())
-    report = engine.library.add(items, story, outlet=outlet, title=title, url=url, date=date)
-    _out(report.model_dump_json(indent=2, include={"story", "added", "skipped", "embedded", "reused"}) + "\n"
-         if json_ else render_text.render_add(report))
-    if not report.added:
+    shown = {"story", "added", "created", "skipped", "embedded", "reused"}
+    try:
+        report = engine.library.add(items, story, outlet=outlet, title=title, url=url, date=date)
+    except AddInterrupted as stop:  # each source stored before Ctrl-C stays; say which those are
+        not_added = items if stop.not_added is None else stop.not_added
+        text, summary = render_text.render_interrupted_add(stop.report, not_added)
+        _out(json.dumps({**json.loads(stop.report.model_dump_json(include=shown)), "not_added": not_added,
+                         "interrupted": True}, indent=2, ensure_ascii=False) + "\n" if json_ else text)
+        _err(summary)
+        raise typer.Exit(130) from None
+    _out(report.model_dump_json(indent=2, include=shown) + "\n" if json_ else render_text.render_add(report))
+    if not report.added and not any(s.duplicate for s in report.skipped):  # nothing read; "already there" is fine
         raise typer.Exit(1)
 
 

@@ -82,8 +82,29 @@ def render_add(report: AddReport) -> str:
     lines = [f"added {a.source_id} to {a.story_id}: {a.outlet} — {a.title} ({plural(a.passages, 'passage')})"
              for a in report.added]
     lines += [f"skipped {s.path}: {s.reason}" for s in report.skipped]
-    lines.append(f"{plural(report.embedded, 'passage')} embedded, {report.reused} found in the embedding cache")
+    lines += [f"created the story {story} ({plural(sum(a.story_id == story for a in report.added), 'source')})"
+              for story in report.created]
+    if report.added:
+        lines.append(f"{plural(report.embedded, 'passage')} embedded, {report.reused} found in the embedding cache")
+    elif any(s.duplicate for s in report.skipped):
+        lines.append("nothing new: every article read is already in the library")
     return "\n".join(lines) + "\n"
+
+
+def render_interrupted_add(report: AddReport, not_added: list[str]) -> tuple[str, str]:
+    """Ctrl-C during `storybot add`: what was added (stdout) and a one-line summary for stderr."""
+    lines = [f"added {a.source_id} to {a.story_id}: {a.outlet} — {a.title} ({plural(a.passages, 'passage')})"
+             for a in report.added]
+    lines += [f"not added (interrupted): {origin}" for origin in not_added]
+    shown = ", ".join(not_added[:3]) + (f" and {len(not_added) - 3} more" if len(not_added) > 3 else "")
+    if not not_added:
+        summary = "interrupted after every article was added; the vector store catches up on the next use"
+    elif report.added:
+        summary = (f"interrupted after adding {plural(len(report.added), 'article')}; not added: {shown} "
+                   "(run the same `storybot add` again to add the rest)")
+    else:
+        summary = f"interrupted before any article was added; not added: {shown}"
+    return ("\n".join(lines) + "\n" if lines else ""), summary
 
 
 def render_report(report: EvalReport, show_misses: bool = True) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.wording import plural
 from tests.conftest import DENIAL_SENTENCE, SEEDS
 
 SEED_IDS = ["000_5ace3053a7754062", "004_c92dd615dfce2fa4"]
@@ -268,6 +269,88 @@ def test_chat_checks_its_story_before_reading_any_input(tmp_path, args):
     _fake("add", str(_write(tmp_path / "bridge", "ap.txt").parent), home=home)  # two stories: none is implied
     result = _fake("chat", *args, home=home, stdin="What did Paris deny?\nWhat did the mayor say?\n")
     _assert_one_line_error(result, 2, "no story 'no-such-story'" if args else "the library holds 2 stories")
+
+
+def _two_stories_holding_ap_txt(root: Path) -> Path:
+    corpus = root / "corpus"
+    _write(corpus / "bridge", "ap.txt")
+    _write(corpus / "flood", "ap.txt", "Flood closes the valley road\n\nHeavy rain flooded the valley road on Monday. "
+                                       "Officials said the road would reopen on Friday.\n")
+    (corpus / "README.md").write_text("# My stories\n\nTwo folders of articles, one per story.\n", encoding="utf-8")
+    return corpus
+
+
+def test_two_stories_each_holding_ap_txt_are_both_from_ap_and_readding_them_exits_0(tmp_path):
+    home, corpus = tmp_path / "home", _two_stories_holding_ap_txt(tmp_path)
+    added = _fake("add", str(corpus), home=home)
+    assert added.returncode == 0, added.stderr
+    assert "created the story bridge (1 source)\ncreated the story flood (1 source)\n" in added.stdout
+    assert "skipped " + str(corpus / "README.md") + ": notes beside story folders" in added.stdout
+    listed = {s["story_id"]: s["sources"] for s in json.loads(_fake("stories", "--json", home=home).stdout)}
+    assert listed["bridge"] == ["ap"] and listed["flood"] == ["ap-2"] and "corpus" not in listed
+    for story in ("bridge", "flood"):
+        (entry,) = json.loads(_fake("sources", "--story", story, "--json", home=home).stdout)
+        assert entry["outlet"] == "ap", entry
+    answer = _fake("ask", "--story", "flood", "When will the road reopen?", home=home)
+    assert "■ ap — Flood closes the valley road" in answer.stdout and "ap-2)" not in answer.stdout
+    again = _fake("add", str(corpus), home=home)
+    assert again.returncode == 0, again.stderr
+    assert "already in the library (source ap-2, story flood)" in again.stdout
+    assert again.stdout.endswith("nothing new: every article read is already in the library\n")
+    one = _fake("add", str(corpus / "bridge" / "ap.txt"), "--json", home=home)
+    assert one.returncode == 0 and json.loads(one.stdout)["skipped"][0]["duplicate"] is True
+    _write(tmp_path / "bad", "empty.txt", "")
+    assert _fake("add", str(tmp_path / "bad" / "empty.txt"), home=home).returncode == 1, "nothing readable: exit 1"
+
+
+# Runs `storybot add` with the fake embedder sending this process a real SIGINT (Ctrl-C) on its Nth model call;
+# four passages per model call, so every article is its own batch.
+_INTERRUPTED_ADD = """
+import os, signal, sys
+import index.library
+from index.embedding import FakeEmbedder
+index.library.EMBED_CHUNK = 4
+calls, embed = [], FakeEmbedder.embed
+def interrupting(self, texts, progress=False):
+    calls.append(len(texts))
+    if len(calls) == int(os.environ["INTERRUPT_AT"]):
+        os.kill(os.getpid(), signal.SIGINT)
+    return embed(self, texts, progress)
+FakeEmbedder.embed = interrupting
+from bot.cli import main
+sys.argv = ["storybot", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("interrupt_at", [1, 3])
+def test_ctrl_c_during_add_says_what_was_added_and_what_was_not_and_exits_130(tmp_path, interrupt_at):
+    home, folder = tmp_path / "home", tmp_path / "story"
+    for name in "abcd":
+        _write(folder, f"{name}.txt", f"Report {name} on the bridge\n\nThe council met about the bridge {name}. "
+                                      f"The mayor spoke about report {name} at length.\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_") or k == "STORYBOT_MODEL_CACHE"}
+    env.update(STORYBOT_HOME=str(home), STORYBOT_MODEL="fake", INTERRUPT_AT=str(interrupt_at), PYTHONIOENCODING="utf-8")
+    result = subprocess.run([sys.executable, "-c", _INTERRUPTED_ADD, "add", str(folder)], capture_output=True,
+                            text=True, encoding="utf-8", env=env, cwd=tmp_path, timeout=60)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    stored = interrupt_at - 1
+    added = [line for line in result.stdout.splitlines() if line.startswith("added ")]
+    not_added = [line for line in result.stdout.splitlines() if line.startswith("not added (interrupted): ")]
+    assert [line.split()[1] for line in added] == list("abcd"[:stored])
+    assert [Path(line.split(": ", 1)[1]).name for line in not_added] == [f"{n}.txt" for n in "abcd"[stored:]]
+    if stored:
+        assert result.stderr.startswith(f"storybot: interrupted after adding {plural(stored, 'article')}; not added: ")
+    else:
+        assert result.stderr.startswith("storybot: interrupted before any article was added; not added: ")
+    listed = {s["story_id"]: s["sources"] for s in json.loads(_fake("stories", "--json", home=home).stdout)}
+    assert listed.get("story", []) == list("abcd"[:stored]), "what was reported added is stored, the rest is not"
+    resumed = _fake("add", str(folder), home=home)
+    assert resumed.returncode == 0, resumed.stderr
+    assert [line.split()[1] for line in resumed.stdout.splitlines() if line.startswith("added ")] == list("abcd"[stored:])
+    asked = _fake("ask", "--story", "story", "What did the mayor speak about?", "--json", home=home)
+    assert asked.returncode == 0 and len(json.loads(asked.stdout)["outlets"]) == 4
 
 
 # --- errors ---------------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def test_add_embeds_only_new_sentences_and_readding_embeds_nothing(library, tmp_
 
     again = library.add([str(path)], story="bridge")
     assert again.added == [] and again.embedded == 0
-    assert [s.reason for s in again.skipped] == ["duplicate of source council (story bridge)"]
+    assert [(s.reason, s.duplicate) for s in again.skipped] == [("already in the library (source council, story bridge)", True)]
 
     edited = _article(tmp_path / "in2", "council.txt", "Council votes on bridge",
                       SENTENCES[:-1] + ["A wholly new sentence closes the report."])
