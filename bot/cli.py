@@ -190,11 +190,30 @@ def add(items: Annotated[list[str], typer.Argument(help="Files (.txt, .md, .html
 
 
 @app.command()
-def remove(source_ids: Annotated[list[str], typer.Argument(help="Source ids, as `storybot sources` lists them.")],
+def remove(source_ids: Annotated[Optional[list[str]], typer.Argument(
+               help="Source ids, as `storybot sources` lists them.", metavar="[SOURCE_ID]...", show_default=False)] = None,
+           story: Annotated[Optional[str], typer.Option(
+               "--story", help="Remove every source of this story (with the ids: they must belong to it).")] = None,
            json_: JsonOpt = False) -> None:
-    """Remove sources from the library, with their passages and vectors."""
-    removed = _engine(_settings()).library.remove(source_ids)
-    _out(json.dumps({"removed": removed}) + "\n" if json_ else "".join(f"removed {s}\n" for s in removed))
+    """Remove sources from the library, with their passages and vectors; a story left with none goes too."""
+    library = _engine(_settings()).library
+    ids = list(dict.fromkeys(source_ids or []))
+    if story is not None:
+        library.catalog.story_title(story)  # an unknown story is refused
+        held = library.catalog.source_ids(story)
+        strangers = [s for s in ids if s not in held]
+        if strangers:
+            raise UsageError(f"the story {story} holds no source {strangers[0]!r}; `storybot sources --story {story}` "
+                             "lists them")
+        ids = ids or held
+    elif not ids:
+        raise UsageError("name the sources to remove, or a story with --story ID")
+    stories = [library.source(s).story_id for s in ids] + ([story] if story else [])  # unknown ids refused here
+    removed = library.remove(ids)
+    deleted = library.delete_emptied_stories(stories)
+    _out(json.dumps({"removed": removed, "deleted_stories": deleted}) + "\n" if json_
+         else "".join(f"removed {s}\n" for s in removed) + "".join(f"deleted the story {s} (no source left)\n"
+                                                                   for s in deleted))
 
 
 @story_app.command("create")
@@ -225,10 +244,10 @@ def story_rename(story_id: Annotated[str, typer.Argument(help="The story's id.")
 
 
 @story_app.command("delete")
-def story_delete(story_id: Annotated[str, typer.Argument(help="The story's id.")]) -> None:
-    """Delete a story with all its sources."""
-    removed = _engine(_settings()).library.delete_story(story_id)
-    _out(f"deleted story {story_id} and {plural(len(removed), 'source')}\n")
+def story_delete(story_ids: Annotated[list[str], typer.Argument(help="The stories' ids.", metavar="ID...")]) -> None:
+    """Delete stories with all their sources (unknown ids are refused before anything is deleted)."""
+    removed = _engine(_settings()).library.delete_stories(story_ids)
+    _out("".join(f"deleted story {story_id} and {plural(len(ids), 'source')}\n" for story_id, ids in removed.items()))
 
 
 @index_app.command("build")

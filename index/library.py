@@ -450,10 +450,25 @@ class Library:
         return story_id
 
     def delete_story(self, story_id: str) -> list[str]:
+        return self.delete_stories([story_id])[story_id]
+
+    def delete_stories(self, story_ids: list[str]) -> dict[str, list[str]]:
+        """Delete stories with their sources (story id → source ids removed); unknown ids are refused before
+        anything changes."""
+        for story_id in story_ids:
+            self.catalog.story_title(story_id)
         with self._write_lock():
-            removed = self.catalog.delete_story(story_id)
+            removed = {story_id: self.catalog.delete_story(story_id) for story_id in dict.fromkeys(story_ids)}
         self.sync()
         return removed
+
+    def delete_emptied_stories(self, story_ids: Iterable[str]) -> list[str]:
+        """Delete those of these stories that hold no source any more (after a `remove`); return their ids."""
+        with self._write_lock():
+            empty = [s for s in dict.fromkeys(story_ids) if self.catalog.has_story(s) and not self.catalog.source_ids(s)]
+            for story_id in empty:
+                self.catalog.delete_story(story_id)
+        return empty
 
     def mirror(self, folder: Path) -> AddReport:
         """Make the library hold exactly the articles of `folder` (a story folder, corpus, or BASIL)."""

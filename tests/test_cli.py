@@ -303,6 +303,27 @@ def test_two_stories_each_holding_ap_txt_are_both_from_ap_and_readding_them_exit
     assert _fake("add", str(tmp_path / "bad" / "empty.txt"), home=home).returncode == 1, "nothing readable: exit 1"
 
 
+def test_remove_story_undoes_a_folder_add_and_story_delete_takes_several_ids(tmp_path):
+    home, corpus = tmp_path / "home", _two_stories_holding_ap_txt(tmp_path)
+    _write(corpus / "flood", "reuters.txt", "Valley road shut by floods\n\nThe valley road was shut after the "
+                                            "floods on Monday. It would reopen on Friday, officials said.\n")
+    assert _fake("add", str(corpus), home=home).returncode == 0
+    _assert_one_line_error(_fake("remove", "--story", "flood", "ap", home=home), 2, "the story flood holds no source 'ap'")
+    _assert_one_line_error(_fake("remove", home=home), 2, "name the sources to remove, or a story with --story ID")
+    removed = _fake("remove", "--story", "flood", "--json", home=home)
+    assert removed.returncode == 0, removed.stderr
+    assert json.loads(removed.stdout) == {"removed": ["ap-2", "reuters"], "deleted_stories": ["flood"]}
+    one = _fake("remove", "ap", home=home)
+    assert one.stdout == "removed ap\ndeleted the story bridge (no source left)\n", "no empty story is left behind"
+    assert [s["story_id"] for s in json.loads(_fake("stories", "--json", home=home).stdout)] == [SEED_STORY]
+    assert _fake("add", str(corpus), home=home).returncode == 0
+    _assert_one_line_error(_fake("story", "delete", "bridge", "no-such-story", home=home), 2, "no story 'no-such-story'")
+    assert len(json.loads(_fake("stories", "--json", home=home).stdout)) == 3, "nothing deleted when one id is unknown"
+    deleted = _fake("story", "delete", "bridge", "flood", home=home)
+    assert deleted.stdout == "deleted story bridge and 1 source\ndeleted story flood and 2 sources\n", deleted.stderr
+    assert [s["story_id"] for s in json.loads(_fake("stories", "--json", home=home).stdout)] == [SEED_STORY]
+
+
 # Runs `storybot add` with the fake embedder sending this process a real SIGINT (Ctrl-C) on its Nth model call;
 # four passages per model call, so every article is its own batch.
 _INTERRUPTED_ADD = """
