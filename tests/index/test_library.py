@@ -252,6 +252,46 @@ def test_two_adds_at_once_both_land(tmp_path):
     _consistent(library)
 
 
+def test_an_add_interrupted_while_reading_stores_nothing_and_says_so(library, tmp_path):
+    from index.ingest import read_inputs
+    from index.library import AddInterrupted
+
+    first = _article(tmp_path / "in", "first.txt", "First head", SENTENCES[:4])
+
+    def drafts():
+        yield from read_inputs([str(first)])
+        raise KeyboardInterrupt  # Ctrl-C while the next input is fetched or read
+
+    with pytest.raises(AddInterrupted) as stop:
+        library.add_drafts(drafts(), story="s")
+    assert stop.value.not_added is None and stop.value.report.added == []
+    assert library.stories() == []
+
+
+def test_an_add_interrupted_while_storing_keeps_the_sources_stored_before(library, tmp_path, monkeypatch):
+    from index.library import AddInterrupted
+
+    monkeypatch.setattr("index.library.EMBED_CHUNK", 4)
+    paths = [_article(tmp_path / "in", f"{n}.txt", f"Head {n}", SENTENCES[i * 3 : i * 3 + 3])
+             for i, n in enumerate("abc")]
+    calls = []
+
+    def interrupting(texts, progress=False):
+        calls.append(texts)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return FakeEmbedder.embed(library.embedder, texts, progress)
+
+    monkeypatch.setattr(library.embedder, "embed", interrupting)
+    with pytest.raises(AddInterrupted) as stop:
+        library.add([str(p) for p in paths], story="s")
+    assert [a.source_id for a in stop.value.report.added] == ["a"] == library.catalog.source_ids("s")
+    assert stop.value.not_added == [str(paths[1]), str(paths[2])]
+    monkeypatch.undo()
+    library.sync()
+    _consistent(library)
+
+
 def test_packaged_seeds_are_package_data():
     from index.library import packaged_seeds
 
