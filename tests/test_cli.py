@@ -253,6 +253,25 @@ def test_story_use_sets_the_default_story_shown_by_stories_and_used_by_ask(tmp_p
     _assert_one_line_error(_fake("story", "use", home=home), 2, "name the story to use, or give --clear")
 
 
+def test_the_bot_answers_an_unbound_channel_from_the_story_chosen_with_story_use(tmp_path):
+    from types import SimpleNamespace
+
+    from bot.discord_bot import StoryCog
+    from bot.discord_settings import DiscordSettings
+    from index.embedding import FakeEmbedder
+    from retrieval.engine import Engine
+    from retrieval.settings import Settings
+    from tests.discord_fake import snowflake_token
+
+    home = tmp_path / "home"
+    _fake("add", str(_write(tmp_path / "bridge", "ap.txt").parent), home=home)
+    _fake("story", "use", "bridge", home=home)
+    engine = Engine(Settings(home=home, model="fake"), embedder=FakeEmbedder())
+    settings = DiscordSettings(_env_file=None, discord_token=snowflake_token(1098765432109876543))
+    cog = StoryCog(SimpleNamespace(engine=engine, settings=settings, answer_pool=None))
+    assert cog.story_for(SimpleNamespace(id=5, parent_id=None)) == "bridge", "not the oldest story"
+
+
 def test_deleting_the_default_story_leaves_no_default(tmp_path):
     home = tmp_path / "home"
     _fake("add", str(_write(tmp_path / "bridge", "ap.txt").parent), home=home)
