@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from bot import render_text
+from bot.wording import plural
 from index.errors import StorybotError, UsageError
 from retrieval.settings import Settings
 
@@ -20,7 +21,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Ask a news story a question; get each outlet's own words, cited.")
 index_app = typer.Typer(no_args_is_help=True, help="Rebuild or describe the library's vector store.")
 app.add_typer(index_app, name="index")
-story_app = typer.Typer(no_args_is_help=True, help="Create, rename or delete stories.")
+story_app = typer.Typer(no_args_is_help=True, help="Create, choose, rename or delete stories.")
 app.add_typer(story_app, name="story")
 models_app = typer.Typer(no_args_is_help=True, help="Install or list the optional embedding models.")
 app.add_typer(models_app, name="models")
@@ -98,6 +99,7 @@ def compare(corpus: CorpusOpt = None, story: StoryOpt = None, json_: JsonOpt = F
 def chat(corpus: CorpusOpt = None, story: StoryOpt = None, json_: JsonOpt = False) -> None:
     """Answer questions line after line with the model loaded once (--json: one JSON answer per line)."""
     engine = _engine(_settings(corpus, story))
+    engine.story_id()  # an unknown or ambiguous story fails once, before any input is read
     engine.load()
     interactive = sys.stdin.isatty() and not json_
     if interactive:
@@ -169,20 +171,49 @@ def add(items: Annotated[list[str], typer.Argument(help="Files (.txt, .md, .html
     """Add articles to the library: only their new sentences are embedded; bad inputs are skipped with a reason."""
     if url is not None and not url.lower().startswith(("http://", "https://")):
         raise UsageError(f"--url must be an http or https URL, not {url!r}")
+    from index.library import AddInterrupted
+
     engine = _engine(_settings())
-    report = engine.library.add(items, story, outlet=outlet, title=title, url=url, date=date)
-    _out(report.model_dump_json(indent=2, include={"story", "added", "skipped", "embedded", "reused"}) + "\n"
-         if json_ else render_text.render_add(report))
-    if not report.added:
+    shown = {"story", "added", "created", "skipped", "embedded", "reused"}
+    try:
+        report = engine.library.add(items, story, outlet=outlet, title=title, url=url, date=date)
+    except AddInterrupted as stop:  # each source stored before Ctrl-C stays; say which those are
+        not_added = items if stop.not_added is None else stop.not_added
+        text, summary = render_text.render_interrupted_add(stop.report, not_added)
+        _out(json.dumps({**json.loads(stop.report.model_dump_json(include=shown)), "not_added": not_added,
+                         "interrupted": True}, indent=2, ensure_ascii=False) + "\n" if json_ else text)
+        _err(summary)
+        raise typer.Exit(130) from None
+    _out(report.model_dump_json(indent=2, include=shown) + "\n" if json_ else render_text.render_add(report))
+    if not report.added and not any(s.duplicate for s in report.skipped):  # nothing read; "already there" is fine
         raise typer.Exit(1)
 
 
 @app.command()
-def remove(source_ids: Annotated[list[str], typer.Argument(help="Source ids, as `storybot sources` lists them.")],
+def remove(source_ids: Annotated[Optional[list[str]], typer.Argument(
+               help="Source ids, as `storybot sources` lists them.", metavar="[SOURCE_ID]...", show_default=False)] = None,
+           story: Annotated[Optional[str], typer.Option(
+               "--story", help="Remove every source of this story (with the ids: they must belong to it).")] = None,
            json_: JsonOpt = False) -> None:
-    """Remove sources from the library, with their passages and vectors."""
-    removed = _engine(_settings()).library.remove(source_ids)
-    _out(json.dumps({"removed": removed}) + "\n" if json_ else "".join(f"removed {s}\n" for s in removed))
+    """Remove sources from the library, with their passages and vectors; a story left with none goes too."""
+    library = _engine(_settings()).library
+    ids = list(dict.fromkeys(source_ids or []))
+    if story is not None:
+        library.catalog.story_title(story)  # an unknown story is refused
+        held = library.catalog.source_ids(story)
+        strangers = [s for s in ids if s not in held]
+        if strangers:
+            raise UsageError(f"the story {story} holds no source {strangers[0]!r}; `storybot sources --story {story}` "
+                             "lists them")
+        ids = ids or held
+    elif not ids:
+        raise UsageError("name the sources to remove, or a story with --story ID")
+    stories = [library.source(s).story_id for s in ids] + ([story] if story else [])  # unknown ids refused here
+    removed = library.remove(ids)
+    deleted = library.delete_emptied_stories(stories)
+    _out(json.dumps({"removed": removed, "deleted_stories": deleted}) + "\n" if json_
+         else "".join(f"removed {s}\n" for s in removed) + "".join(f"deleted the story {s} (no source left)\n"
+                                                                   for s in deleted))
 
 
 @story_app.command("create")
@@ -191,6 +222,17 @@ def story_create(story_id: Annotated[str, typer.Argument(help="The new story's i
     """Create an empty story to add articles to."""
     _engine(_settings()).library.create_story(story_id, title)
     _out(f"created story {story_id}\n")
+
+
+@story_app.command("use")
+def story_use(story_id: Annotated[Optional[str], typer.Argument(help="The story's id.")] = None,
+              clear: Annotated[bool, typer.Option("--clear", help="Choose no default story.")] = False) -> None:
+    """Answer from this story when no --story is given (STORYBOT_STORY still overrides it)."""
+    if (story_id is None) == (not clear):
+        raise UsageError("name the story to use, or give --clear")
+    _engine(_settings()).library.catalog.set_default_story(story_id)
+    _out(f"ask, chat, compare and sources answer from story {story_id} when no --story is given\n" if story_id
+         else "no default story: name one with --story when the library holds several\n")
 
 
 @story_app.command("rename")
@@ -202,10 +244,10 @@ def story_rename(story_id: Annotated[str, typer.Argument(help="The story's id.")
 
 
 @story_app.command("delete")
-def story_delete(story_id: Annotated[str, typer.Argument(help="The story's id.")]) -> None:
-    """Delete a story with all its sources."""
-    removed = _engine(_settings()).library.delete_story(story_id)
-    _out(f"deleted story {story_id} and {len(removed)} sources\n")
+def story_delete(story_ids: Annotated[list[str], typer.Argument(help="The stories' ids.", metavar="ID...")]) -> None:
+    """Delete stories with all their sources (unknown ids are refused before anything is deleted)."""
+    removed = _engine(_settings()).library.delete_stories(story_ids)
+    _out("".join(f"deleted story {story_id} and {plural(len(ids), 'source')}\n" for story_id, ids in removed.items()))
 
 
 @index_app.command("build")
@@ -454,17 +496,11 @@ def bench(json_: JsonOpt = False,
 
 
 @app.command()
-def feedback(json_: JsonOpt = False) -> None:
+def feedback(corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
     """Export the 👍 / 👎 votes on the Discord bot's answers, with question, story and quotes."""
     from bot.feedback import render_votes, votes
-    from index.catalog import Catalog
-    from index.library import CATALOG_FILE
 
-    catalog = Catalog(_settings().home / CATALOG_FILE)
-    try:
-        listed = votes(catalog)
-    finally:
-        catalog.close()
+    listed = votes(_engine(_settings(corpus)).library.catalog)  # the catalog the bot stores its votes in
     _out(json.dumps([v.model_dump() for v in listed], indent=2, ensure_ascii=False) + "\n" if json_
          else render_votes(listed))
 
@@ -486,6 +522,7 @@ def run(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code: one-line errors, 2 for usage errors, never a traceback."""
     _ARGV[:] = sys.argv[1:] if argv is None else argv
     try:
+        _refuse_options_as_values(_ARGV)
         code = app(args=argv, prog_name="storybot", standalone_mode=False)
     except KeyboardInterrupt:
         _err("interrupted")
@@ -496,8 +533,9 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:  # click's own errors (typer vendors click, so they are recognised by shape)
         if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
             ctx = getattr(exc, "ctx", None)
-            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-                _out(ctx.get_help() + "\n")
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help is the message (rich has printed it)
+                if exc.format_message():
+                    _out(exc.format_message() + "\n")
                 return 2
             where = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
             _err(exc.format_message().rstrip(".") + where)
@@ -510,6 +548,26 @@ def run(argv: list[str] | None = None) -> int:
         _err(f"internal error ({type(exc).__name__}); rerun with STORYBOT_DEBUG=1 for details")
         return 1
     return code if isinstance(code, int) else 0
+
+
+def _refuse_options_as_values(argv: list[str]) -> None:
+    """`ask --story --json …` is a usage error, never the story id "--json" (click takes any next word)."""
+    import typer.main
+
+    command, args = typer.main.get_command(app), list(argv)
+    while args and hasattr(command, "commands") and not args[0].startswith("-"):
+        command = command.commands.get(args.pop(0))
+        if command is None:
+            return  # click reports the unknown command
+    options = [p for p in command.params if p.param_type_name == "option"]
+    takes_value = {name for p in options if not p.is_flag and not p.count for name in p.opts}
+    names = {name for p in options for name in (*p.opts, *p.secondary_opts)} | {"--help"}
+    for word, following in zip(args, args[1:]):
+        if word == "--":
+            return
+        if word in takes_value and (following.startswith("--") or following in names):
+            raise UsageError(f"{word} needs a value, not the option {following} (write {word}=VALUE for a value "
+                             "that begins with '--')")
 
 
 def _err(message: str) -> None:

@@ -13,11 +13,12 @@ import logging
 import os
 import secrets
 import sqlite3
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import aiohttp
 import discord
@@ -206,9 +207,12 @@ class StoryCog(commands.Cog, name="Story"):
         return bound or self.default_story()
 
     def default_story(self) -> str:
-        """STORYBOT_STORY, else the library's only (or, when it holds several, its oldest) story."""
+        """STORYBOT_STORY, else `storybot story use`'s, else the library's only (or, of several, its oldest) story."""
         if self.engine.settings.story:
             return self.engine.settings.story
+        chosen = self.engine.library.default_story()
+        if chosen is not None:
+            return chosen
         stories = self.engine.stories()
         if not stories:
             raise UnknownStoryError("the library holds no story yet; a moderator can add one with /story create")
@@ -608,13 +612,25 @@ async def serve(engine: Engine, settings: DiscordSettings, *, sync: bool = False
                                      "a proxy or a firewall") from None
 
 
-def run_discord(sync: bool = False, clear_guild: bool = False) -> None:
-    """Start the bot: settings first (a bad token fails before the model loads), then the engine, then Discord."""
-    settings = load_discord_settings()
+def setup_logging(stream: TextIO | None = None) -> None:
+    """Log to stderr at STORYBOT_LOG_LEVEL (INFO): coloured on a terminal, plain lines in a file or journal.
+
+    discord.py's own choice colours whenever it runs in Docker, even into a file; NO_COLOR is honoured."""
+    stream = stream or sys.stderr
     root = logging.getLogger()
     for handler in list(root.handlers):  # the CLI's quiet default gives way: a running bot says what it does
         root.removeHandler(handler)
-    discord.utils.setup_logging(level=getattr(logging, os.environ.get("STORYBOT_LOG_LEVEL", "INFO").upper(), logging.INFO))
+    coloured = getattr(stream, "isatty", lambda: False)() and not os.environ.get("NO_COLOR")
+    plain = logging.Formatter("[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{")
+    level = getattr(logging, os.environ.get("STORYBOT_LOG_LEVEL", "INFO").upper(), logging.INFO)
+    discord.utils.setup_logging(handler=logging.StreamHandler(stream), level=level,
+                                **({} if coloured else {"formatter": plain}))
+
+
+def run_discord(sync: bool = False, clear_guild: bool = False) -> None:
+    """Start the bot: settings first (a bad token fails before the model loads), then the engine, then Discord."""
+    settings = load_discord_settings()
+    setup_logging()
     try:
         core = Settings()
     except ValidationError as error:

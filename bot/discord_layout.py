@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import quote as percent_encode
 
+from bot.wording import plural
 from retrieval.comparison import Comparison
 from retrieval.models import Answer, OutletAnswer, Source, SourceSummary
 
@@ -453,7 +454,7 @@ def context_message(answer: Answer, page: int, texts: Mapping[str, str], per_pag
 def compare_message(comparison: Comparison, limit: int = CONTENT_LIMIT, quote_chars: int = 220) -> Message:
     """The comparison's groups, conflicts first, each quote shortened; as many groups as fit in `limit`."""
     titles = {"conflict": "Differ", "shared": "Shared", "only": "Only one outlet"}
-    head = f"**Comparing the outlets** — {len(comparison.groups)} groups"
+    head = f"**Comparing the outlets** — {plural(len(comparison.groups), 'group')}"
     blocks = []
     for group in comparison.groups:
         lines = [f"**{titles[group.kind]}**: {fit(group.note, 300)}"]

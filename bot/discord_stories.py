@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.discord_layout import escape
+from bot.wording import plural
 from index.library import AddReport
 from index.models import StorySummary
 
@@ -37,7 +38,7 @@ def stories_text(stories: list[StorySummary], current: str | None) -> str:
     """`/story list`: each story with its source count; the channel's own is marked."""
     if not stories:
         return "The library holds no story yet."
-    lines = [f"{'▶ ' if s.story_id == current else ''}`{s.story_id}` — {escape(s.title[:150])} ({len(s.sources)} outlets)"
+    lines = [f"{'▶ ' if s.story_id == current else ''}`{s.story_id}` — {escape(s.title[:150])} ({plural(len(s.sources), 'outlet')})"
              for s in stories[:40]]
     if len(stories) > 40:
         lines.append(f"…and {len(stories) - 40} more")
@@ -47,6 +48,6 @@ def stories_text(stories: list[StorySummary], current: str | None) -> str:
 def add_report_text(report: AddReport) -> str:
     """`/story add`: what was added and what was skipped, and why."""
     lines = [f"Added `{a.source_id}` to `{a.story_id}`: {escape(a.outlet[:80])} — {escape(a.title[:150])} "
-             f"({a.passages} passages)" for a in report.added]
+             f"({plural(a.passages, 'passage')})" for a in report.added]
     lines += [f"Skipped {escape(s.path[-120:])}: {escape(s.reason[:200])}" for s in report.skipped]
     return "\n".join(lines)[:1900] or "Nothing was added."

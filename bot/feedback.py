@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
+from bot.wording import plural
 from index.catalog import Catalog
 from retrieval.models import Answer
 
@@ -53,7 +54,7 @@ def render_votes(listed: list[Vote]) -> str:
     if not listed:
         return "No votes yet. They are cast with the 👍 / 👎 buttons under the bot's answers on Discord.\n"
     ups = sum(v.vote == "up" for v in listed)
-    lines = [f"{len(listed)} votes: {ups} 👍, {len(listed) - ups} 👎", ""]
+    lines = [f"{plural(len(listed), 'vote')}: {ups} 👍, {len(listed) - ups} 👎", ""]
     for v in listed:
         lines.append(f"{'👍' if v.vote == 'up' else '👎'} {v.voted_at}  [{v.story}]  {v.question}")
         lines += [f"    {q.source_id} {q.start}–{q.end}: {q.text}" for q in v.quotes]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import textwrap
-
 from typing import TYPE_CHECKING
+
+from bot.wording import plural
 
 if TYPE_CHECKING:  # annotations only: importing these would slow every command's start
     from evaluation.harness import EvalReport
@@ -24,7 +25,7 @@ def render_answer(answer: Answer) -> str:
     for entry in answer.outlets:
         lines.append(f"■ {entry.outlet} — {entry.title}")
         if not entry.covered:
-            lines.append(f"    not reported by {entry.outlet}")
+            lines.append("    not reported")  # the outlet is named on the line above
         for quote in entry.quotes:
             lines.append(_wrap(quote.text, "    │ "))
             said = f" · attributed to {quote.attribution.speaker}" if quote.attribution else ""
@@ -38,7 +39,7 @@ def render_answer(answer: Answer) -> str:
 def render_comparison(comparison) -> str:
     """Groups of quotes: what outlets share, where they conflict, what only one reports."""
     titles = {"conflict": "CONFLICT", "shared": "SHARED", "only": "ONLY"}
-    lines = [f"story: {comparison.story} — {len(comparison.groups)} groups", ""]
+    lines = [f"story: {comparison.story} — {plural(len(comparison.groups), 'group')}", ""]
     for group in comparison.groups:
         lines.append(f"■ {titles[group.kind]}: {group.note}")
         for quote in group.quotes:
@@ -52,7 +53,7 @@ def render_comparison(comparison) -> str:
 
 
 def render_sources(sources: list[SourceSummary]) -> str:
-    rows = [f"{s.source_id}  {s.outlet}  ({s.passages} passages)\n    {s.title}" for s in sources]
+    rows = [f"{s.source_id}  {s.outlet}  ({plural(s.passages, 'passage')})\n    {s.title}" for s in sources]
     return "\n".join(rows) + "\n"
 
 
@@ -72,16 +73,38 @@ def render_source(source: Source, passages: int) -> str:
 def render_stories(stories: list[StorySummary]) -> str:
     if not stories:
         return "the library holds no story yet; add articles with `storybot add PATH_OR_URL`\n"
-    return "\n".join(f"{s.story_id}  {s.title}  ({len(s.sources)} sources)" for s in stories) + "\n"
+    return "\n".join(f"{s.story_id}  {s.title}  ({plural(len(s.sources), 'source')})" + ("  (default)" if s.default else "")
+                     for s in stories) + "\n"
 
 
 def render_add(report: AddReport) -> str:
     """What `storybot add` did, one line per source added or input skipped, then the embedding counts."""
-    lines = [f"added {a.source_id} to {a.story_id}: {a.outlet} — {a.title} ({a.passages} passages)"
+    lines = [f"added {a.source_id} to {a.story_id}: {a.outlet} — {a.title} ({plural(a.passages, 'passage')})"
              for a in report.added]
     lines += [f"skipped {s.path}: {s.reason}" for s in report.skipped]
-    lines.append(f"{report.embedded} passages embedded, {report.reused} found in the embedding cache")
+    lines += [f"created the story {story} ({plural(sum(a.story_id == story for a in report.added), 'source')})"
+              for story in report.created]
+    if report.added:
+        lines.append(f"{plural(report.embedded, 'passage')} embedded, {report.reused} found in the embedding cache")
+    elif any(s.duplicate for s in report.skipped):
+        lines.append("nothing new: every article read is already in the library")
     return "\n".join(lines) + "\n"
+
+
+def render_interrupted_add(report: AddReport, not_added: list[str]) -> tuple[str, str]:
+    """Ctrl-C during `storybot add`: what was added (stdout) and a one-line summary for stderr."""
+    lines = [f"added {a.source_id} to {a.story_id}: {a.outlet} — {a.title} ({plural(a.passages, 'passage')})"
+             for a in report.added]
+    lines += [f"not added (interrupted): {origin}" for origin in not_added]
+    shown = ", ".join(not_added[:3]) + (f" and {len(not_added) - 3} more" if len(not_added) > 3 else "")
+    if not not_added:
+        summary = "interrupted after every article was added; the vector store catches up on the next use"
+    elif report.added:
+        summary = (f"interrupted after adding {plural(len(report.added), 'article')}; not added: {shown} "
+                   "(run the same `storybot add` again to add the rest)")
+    else:
+        summary = f"interrupted before any article was added; not added: {shown}"
+    return ("\n".join(lines) + "\n" if lines else ""), summary
 
 
 def render_report(report: EvalReport, show_misses: bool = True) -> str:

@@ -108,6 +108,7 @@ CREATE INDEX IF NOT EXISTS answers_by_age ON answers (created_at);
 """,
 }
 
+DEFAULT_STORY = "default_story"  # the meta key `storybot story use` sets
 _SOURCE_COLUMNS = "id, story_id, outlet, title, text, url, date, credit, author, language"
 _UNUSED_VECTORS = "sha256 NOT IN (SELECT sha256 FROM passages)"  # cached vectors of texts no passage holds
 
@@ -198,6 +199,22 @@ class Catalog:
         """(story id, title, source ids) for every story, oldest first."""
         rows = self.db.execute("SELECT id, title FROM stories ORDER BY added_at, rowid").fetchall()
         return [(sid, title, self.source_ids(sid)) for sid, title in rows]
+
+    def default_story(self) -> str | None:
+        """The story `storybot story use` chose, while it exists."""
+        row = self.db.execute("SELECT s.id FROM meta m JOIN stories s ON s.id = m.value WHERE m.key=?",
+                              (DEFAULT_STORY,)).fetchone()
+        return row[0] if row else None
+
+    def set_default_story(self, story_id: str | None) -> None:
+        """Answer from this story when none is named (None: no default)."""
+        if story_id is not None:
+            self.story_title(story_id)
+        with self.transaction():
+            if story_id is None:
+                self.db.execute("DELETE FROM meta WHERE key=?", (DEFAULT_STORY,))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (DEFAULT_STORY, story_id))
 
     def has_story(self, story_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM stories WHERE id=?", (story_id,)).fetchone() is not None
@@ -300,6 +317,7 @@ class Catalog:
         self.story_title(story_id)
         with self.transaction():
             self.db.execute("DELETE FROM stories WHERE id=?", (story_id,))
+            self.db.execute("DELETE FROM meta WHERE key=? AND value=?", (DEFAULT_STORY, story_id))
             self._bump()
         return removed
 

@@ -30,6 +30,7 @@ class Skipped:
 
     path: str
     reason: str
+    duplicate: bool = False  # its article is there already (in the library, or earlier in the same batch)
 
 
 @dataclass

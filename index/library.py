@@ -49,17 +49,29 @@ class AddedSource(BaseModel):
 class SkippedInput(BaseModel):
     path: str
     reason: str
+    duplicate: bool = False  # already in the library (or earlier in the same add): nothing is lost
 
 
 class AddReport(BaseModel):
-    """What `add` did: sources added, inputs skipped and why, passages embedded vs found in the cache."""
+    """What `add` did: sources added, stories created, inputs skipped and why, passages embedded vs cached."""
 
     story: str | None = None
     added: list[AddedSource] = []
+    created: list[str] = []
     skipped: list[SkippedInput] = []
     removed: list[str] = []
     embedded: int = 0
     reused: int = 0
+
+
+class AddInterrupted(KeyboardInterrupt):
+    """Ctrl-C during `add`: `report` holds what was stored before it; `not_added` the articles read but not
+    stored (None when reading was interrupted, before anything was stored)."""
+
+    def __init__(self, report: AddReport, not_added: list[str] | None):
+        super().__init__()
+        self.report = report
+        self.not_added = not_added
 
 
 @dataclass
@@ -219,36 +231,48 @@ class Library:
             cached.update(fresh)
         return np.vstack([cached[h] for h in wanted]).astype(np.float32)
 
-    def _embed(self, texts_by_hash: dict[str, str]) -> dict[str, np.ndarray]:
+    def _embed(self, texts_by_hash: dict[str, str], bar=None) -> dict[str, np.ndarray]:
         """Embed texts (one model call per chunk, longest first so batches pad little)."""
         items = sorted(texts_by_hash.items(), key=lambda kv: -len(kv[1]))
         out: dict[str, np.ndarray] = {}
-        bar = _progress(len(items), self.progress)
+        own = bar is None
+        bar = _progress(len(items), self.progress) if own else bar
         for at in range(0, len(items), EMBED_CHUNK):
             chunk = items[at : at + EMBED_CHUNK]
             vectors = self.embedder.embed([text for _, text in chunk])
             out.update({sha: vectors[i] for i, (sha, _) in enumerate(chunk)})
             bar.update(len(chunk))
-        bar.close()
+        if own:
+            bar.close()
         return out
 
     # --- reads ------------------------------------------------------------------------------------
 
     def stories(self) -> list[StorySummary]:
-        return [StorySummary(story_id=sid, title=title, sources=ids) for sid, title, ids in self.catalog.stories()]
+        default = self.catalog.default_story()
+        return [StorySummary(story_id=sid, title=title, sources=ids, default=sid == default)
+                for sid, title, ids in self.catalog.stories()]
+
+    def default_story(self) -> str | None:
+        """The story chosen with `storybot story use`, if it still exists."""
+        return self.catalog.default_story()
 
     def story_id(self, story_id: str | None) -> str:
-        """The named story, or the library's only story when none is named."""
+        """The named story, else the default story (`storybot story use`), else the library's only story."""
         if story_id is not None:
             self.catalog.story_title(story_id)
             return story_id
+        default = self.catalog.default_story()
+        if default is not None:
+            return default
         listed = self.catalog.stories()
         if len(listed) == 1:
             return listed[0][0]
         if not listed:
             raise UnknownStoryError("the library holds no story yet; add articles with `storybot add PATH_OR_URL`")
         names = ", ".join(sid for sid, _, _ in listed[:8]) + (" …" if len(listed) > 8 else "")
-        raise UnknownStoryError(f"the library holds {len(listed)} stories ({names}); name one with --story")
+        raise UnknownStoryError(f"the library holds {len(listed)} stories ({names}); name one with --story, or "
+                                "choose the default with `storybot story use ID`")
 
     def story(self, story_id: str | None = None) -> Story:
         sid = self.story_id(story_id)
@@ -300,22 +324,29 @@ class Library:
         report = AddReport()
         ready: list[tuple[Draft, Source, list[Passage]]] = []
         fallback_story = None
-        with self._write_lock():
-            taken: set[str] = set()
-            for draft in drafts:
-                if isinstance(draft, Skipped):
-                    report.skipped.append(SkippedInput(path=draft.path, reason=draft.reason))
-                    continue
-                prepared = self._prepare(draft, story, overrides, taken, report)
-                if prepared is None:
-                    continue
-                if prepared[1].story_id is None:
-                    fallback_story = fallback_story or self._new_story_id(draft, prepared[1].title)
-                    prepared[1].story_id = fallback_story
-                ready.append(prepared)
-            self._store_sources(ready, report, embed)
-        if embed:
-            self.sync()
+        reading = True
+        try:
+            with self._write_lock():
+                taken: set[str] = set()
+                for draft in drafts:
+                    if isinstance(draft, Skipped):
+                        report.skipped.append(SkippedInput(path=draft.path, reason=draft.reason,
+                                                           duplicate=draft.duplicate))
+                        continue
+                    prepared = self._prepare(draft, story, overrides, taken, report)
+                    if prepared is None:
+                        continue
+                    if prepared[1].story_id is None:
+                        fallback_story = fallback_story or self._new_story_id(draft, prepared[1].title)
+                        prepared[1].story_id = fallback_story
+                    ready.append(prepared)
+                reading = False
+                self._store_sources(ready, report, embed)
+            if embed:
+                self.sync()
+        except KeyboardInterrupt:  # each stored source is whole (its own transaction); the store catches up later
+            raise AddInterrupted(report, None if reading else [d.origin for d, _, _ in ready[len(report.added):]]) \
+                from None
         stories = {a.story_id for a in report.added}
         report.story = stories.pop() if len(stories) == 1 else (story if story else None)
         return report
@@ -325,8 +356,9 @@ class Library:
         sha = text_sha256(draft.text)
         duplicate = self.catalog.source_by_sha(sha)
         if duplicate is not None:
-            report.skipped.append(SkippedInput(path=draft.origin, reason=f"duplicate of source {duplicate[0]} "
-                                                                          f"(story {duplicate[1]})"))
+            report.skipped.append(SkippedInput(path=draft.origin, reason=f"already in the library (source "
+                                                                          f"{duplicate[0]}, story {duplicate[1]})",
+                                               duplicate=True))
             return None
         story_id = story or draft.story_id
         if story_id is not None and not re.fullmatch(r"[\w.-]{1,80}", story_id):
@@ -338,7 +370,7 @@ class Library:
         headline = draft.text.strip().splitlines()[0].strip()[:300] if draft.text.strip() else source_id
         source = Source.model_construct(
             source_id=source_id, story_id=story_id, outlet=overrides.get("outlet") or draft.outlet
-            or f"unnamed outlet ({source_id})", title=overrides.get("title") or draft.title or headline,
+            or "unnamed outlet", title=overrides.get("title") or draft.title or headline,
             text=draft.text, url=overrides.get("url") or draft.url, date=overrides.get("date") or draft.date,
             credit=draft.credit, author=draft.author, language=draft.language)
         passages = split_passages(source)
@@ -363,22 +395,34 @@ class Library:
 
     def _store_sources(self, ready: list[tuple[Draft, Source, list[Passage]]], report: AddReport,
                        embed: bool) -> None:
-        """Embed what the cache lacks, then store each source in its own transaction."""
+        """Embed what the cache lacks and store each source in its own transaction, a batch of about
+        EMBED_CHUNK passages at a time: an interrupted add keeps every source stored before the interrupt."""
         hashes = [[text_sha256(p.text) for p in passages] for _, _, passages in ready]
-        cached = self.catalog.cached(self.embedder.name, [h for hs in hashes for h in hs])
-        missing = {h: p.text for (_, _, passages), hs in zip(ready, hashes) for p, h in zip(passages, hs)
-                   if h not in cached}
-        fresh = self._embed(missing) if missing and embed else {}
-        report.embedded += len(fresh)
-        for (draft, source, passages), hs in zip(ready, hashes):
-            report.reused += sum(1 for h in hs if h in cached)
-            new = {h: fresh[h] for h in hs if h in fresh}
-            title = draft.story_title or source.title
-            self.catalog.add_source(Source.model_validate(source.model_dump()), passages, hs, story_title=title,
-                                    origin=draft.origin, raw_sha256=draft.raw_sha256, model=self.embedder.name,
-                                    new_vectors=new)
-            report.added.append(AddedSource(source_id=source.source_id, story_id=source.story_id,
-                                            outlet=source.outlet, title=source.title, passages=len(passages)))
+        bar = _progress(sum(map(len, hashes)), self.progress and embed)
+        at = 0
+        while at < len(ready):
+            end, size = at, 0
+            while end < len(ready) and (end == at or size + len(hashes[end]) <= EMBED_CHUNK):
+                size, end = size + len(hashes[end]), end + 1
+            batch = list(zip(ready[at:end], hashes[at:end]))
+            cached = self.catalog.cached(self.embedder.name, [h for _, hs in batch for h in hs])
+            missing = {h: p.text for ((_, _, passages), hs) in batch for p, h in zip(passages, hs) if h not in cached}
+            fresh = self._embed(missing, bar) if missing and embed else {}
+            report.embedded += len(fresh)
+            for (draft, source, passages), hs in batch:
+                report.reused += sum(1 for h in hs if h in cached)
+                new = {h: fresh[h] for h in hs if h in fresh}
+                title = draft.story_title or source.title
+                if not self.catalog.has_story(source.story_id) and source.story_id not in report.created:
+                    report.created.append(source.story_id)
+                self.catalog.add_source(Source.model_validate(source.model_dump()), passages, hs, story_title=title,
+                                        origin=draft.origin, raw_sha256=draft.raw_sha256, model=self.embedder.name,
+                                        new_vectors=new)
+                report.added.append(AddedSource(source_id=source.source_id, story_id=source.story_id,
+                                                outlet=source.outlet, title=source.title, passages=len(passages)))
+            bar.update(size - len(fresh))  # the passages found in the cache (or shared) count as done too
+            at = end
+        bar.close()
 
     def remove(self, source_ids: list[str]) -> list[str]:
         """Remove sources (and their passages and vectors); unknown ids are refused before anything changes."""
@@ -406,10 +450,25 @@ class Library:
         return story_id
 
     def delete_story(self, story_id: str) -> list[str]:
+        return self.delete_stories([story_id])[story_id]
+
+    def delete_stories(self, story_ids: list[str]) -> dict[str, list[str]]:
+        """Delete stories with their sources (story id → source ids removed); unknown ids are refused before
+        anything changes."""
+        for story_id in story_ids:
+            self.catalog.story_title(story_id)
         with self._write_lock():
-            removed = self.catalog.delete_story(story_id)
+            removed = {story_id: self.catalog.delete_story(story_id) for story_id in dict.fromkeys(story_ids)}
         self.sync()
         return removed
+
+    def delete_emptied_stories(self, story_ids: Iterable[str]) -> list[str]:
+        """Delete those of these stories that hold no source any more (after a `remove`); return their ids."""
+        with self._write_lock():
+            empty = [s for s in dict.fromkeys(story_ids) if self.catalog.has_story(s) and not self.catalog.source_ids(s)]
+            for story_id in empty:
+                self.catalog.delete_story(story_id)
+        return empty
 
     def mirror(self, folder: Path) -> AddReport:
         """Make the library hold exactly the articles of `folder` (a story folder, corpus, or BASIL)."""

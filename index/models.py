@@ -69,3 +69,4 @@ class StorySummary(BaseModel):
     story_id: str
     title: str
     sources: list[str]
+    default: bool = False  # the story `storybot story use` chose

@@ -24,6 +24,8 @@ def clean_question(raw: str | None, max_chars: int = 500) -> str:
         if unicodedata.category(char) in ("Cc", "Cf") and char not in "\t\n\r\u200d":
             raise QuestionError(f"the question contains a control character (U+{ord(char):04X}); remove it and ask again")
     question = _SPACES.sub(" ", raw).strip()
+    if not any(unicodedata.category(char)[0] in "LN" for char in question):  # only emoji, symbols, punctuation
+        raise QuestionError("the question has no words; ask something about the story, e.g. \"What did Paris deny?\"")
     if len(question) > max_chars:
         raise QuestionError(f"the question is {len(question)} characters long; the limit is {max_chars}")
     return question

@@ -327,6 +327,24 @@ async def test_a_vote_is_stored_once_per_user(storybot, fake):
     assert rows[0][2] == "What did Paris deny?" and DENIAL_SENTENCE in rows[0][4]
 
 
+async def test_a_thumbs_up_clicked_in_discord_is_listed_by_storybot_feedback(storybot, fake):
+    import os
+    import subprocess
+    import sys
+
+    asked = await fake.wait_answered(await fake.invoke("ask", {"question": "What did Paris deny?"}))
+    up = button(asked.original, "vote", "up")
+    await fake.wait_answered(await fake.click(asked.original, up, user=fake.new_user("voter")))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STORYBOT_") or k == "STORYBOT_MODEL_CACHE"}
+    env.update(STORYBOT_HOME=str(storybot.engine.settings.home), PYTHONIOENCODING="utf-8")
+    listed = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "bot.cli", "feedback", "--json"],
+                                     capture_output=True, text=True, encoding="utf-8", env=env, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    votes = [v for v in json.loads(listed.stdout) if v["answer_id"] == parse_custom_id(up).answer_id]
+    assert [(v["vote"], v["question"]) for v in votes] == [("up", "What did Paris deny?")]
+    assert any(DENIAL_SENTENCE in q["text"] for q in votes[0]["quotes"])
+
+
 async def test_a_rate_limited_send_is_retried_and_the_answer_arrives(storybot, fake, caplog):
     fake.fail_next("POST", rf"/channels/{fake.channel_id}/messages", retry_after=0.4)
     started = time.monotonic()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import logging
+
 import pytest
 
 import bot.discord_bot as discord_bot
@@ -139,3 +142,39 @@ def test_a_locked_catalog_never_fails_an_answer_over_housekeeping(tmp_path, capl
 def test_keep_answers_days_must_be_positive():
     with pytest.raises(ConfigError, match="STORYBOT_DISCORD_KEEP_ANSWERS_DAYS"):
         load_discord_settings(_env_file=None, discord_token=TOKEN, discord_keep_answers_days=0)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def restored_logging():
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.parametrize("in_docker", [False, True], ids=["host", "docker"])
+def test_the_bot_log_has_no_colour_codes_unless_stderr_is_a_terminal(restored_logging, monkeypatch, in_docker):
+    import discord.utils
+
+    from bot.discord_bot import setup_logging
+
+    monkeypatch.setattr(discord.utils, "is_docker", lambda: in_docker)  # discord.py colours in Docker regardless
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    redirected, terminal = io.StringIO(), _Terminal()
+    for stream in (redirected, terminal):
+        setup_logging(stream)
+        logging.getLogger("storybot.test").warning("ready as storybot")
+    assert "ready as storybot" in redirected.getvalue() and "\x1b[" not in redirected.getvalue()
+    assert "WARNING" in redirected.getvalue()
+    assert "\x1b[" in terminal.getvalue(), "a terminal keeps its colours"
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = _Terminal()
+    setup_logging(plain)
+    logging.getLogger("storybot.test").warning("ready as storybot")
+    assert "\x1b[" not in plain.getvalue()

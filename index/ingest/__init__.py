@@ -24,6 +24,9 @@ __all__ = ["Draft", "IngestLimits", "Skipped", "read_inputs"]
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+# Files that describe a collection rather than report the news: README.md, LICENSE.txt, CHANGES.md …
+_NOTES = re.compile(r"(readme|licen[cs]e|copying|notice|authors|contributors|contributing|changelog|changes|history"
+                    r"|credits)([._ -].*)?", re.IGNORECASE)
 BASIL_OUTLETS = {"nyt": "The New York Times", "fox": "Fox News", "hpo": "HuffPost"}
 
 
@@ -34,11 +37,11 @@ def read_inputs(items: list[str], limits: IngestLimits | None = None) -> Iterato
     for item in items:
         for out in _read_item(item, limits):
             if isinstance(out, Skipped):
-                out = Skipped(_shown(out.path), out.reason)
+                out = Skipped(_shown(out.path), out.reason, out.duplicate)
             if isinstance(out, Draft):
                 digest = hashlib.sha256(out.text.encode("utf-8")).hexdigest()
                 if digest in seen:
-                    out = Skipped(out.origin, f"same text as {seen[digest]}")
+                    out = Skipped(out.origin, f"same text as {seen[digest]}", duplicate=True)
                 else:
                     seen[digest] = out.origin
             yield out
@@ -80,7 +83,9 @@ def _read_url(url: str, limits: IngestLimits) -> Draft | Skipped:
         else:
             text = decode(body).strip() + "\n"
             page = {"text": text, "url": final}
-        stem = Path(urlparse(final).path).stem or urlparse(final).hostname or "article"
+        host = (urlparse(final).hostname or "").removeprefix("www.")
+        stem = Path(urlparse(final).path).stem or host or "article"
+        page["outlet"] = page.get("outlet") or host or None  # the site, when the page does not name itself
         return _draft(page, origin=url, raw=body, source_id=stem)
     except IngestError as exc:
         return Skipped(url, str(exc))
@@ -121,6 +126,7 @@ def _read_file(path: Path, limits: IngestLimits, meta: SourceMeta | None = None,
         page.update({k: v for k, v in meta.model_dump().items() if v is not None})
     page["story_id"], page["story_title"] = story
     stem = os.fsdecode(path.stem).encode("utf-8", "replace").decode("utf-8")
+    page["outlet"] = page.get("outlet") or stem  # ap.txt is AP's article when nothing else names the outlet
     yield _draft(page, origin=shown, raw=raw, source_id=stem)
 
 
@@ -134,20 +140,25 @@ def _read_folder(folder: Path, limits: IngestLimits) -> Iterator[Draft | Skipped
     """A story folder (articles + optional sources.json), a corpus of story folders, BASIL, or any mix."""
     entries = sorted(folder.iterdir(), key=lambda p: os.fsencode(p.name))
     files = [p for p in entries if p.is_file() and not p.name.startswith(".")]
+    subfolders = [p for p in entries if p.is_dir() and not p.name.startswith((".", "__"))]
     articles = [p for p in files if p.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES]
+    notes = [p for p in articles if subfolders and _NOTES.fullmatch(os.fsdecode(p.stem))]
+    articles = [p for p in articles if p not in notes]
     basil = [p for p in files if p.suffix.lower() == ".json" and p.name != METADATA_FILE]
+    for note in notes:  # a corpus's README describes its story folders: it is no story of its own
+        yield Skipped(_shown(note), "notes beside story folders (README, LICENSE …), not an article; "
+                                    "add the file by name to store it")
     if articles:
         yield from _read_story_folder(folder, articles, limits)
     if basil:
         yield from _read_basil(basil)
     for other in files:
-        if other not in articles and other not in basil and other.name != METADATA_FILE \
+        if other not in articles and other not in notes and other not in basil and other.name != METADATA_FILE \
                 and other.suffix.lower() not in {".py", ".pyc"}:
             yield Skipped(_shown(other), f"unsupported file type {other.suffix.lower() or '(none)'}; "
                                          "use .txt, .md or .html")
-    for sub in entries:
-        if sub.is_dir() and not sub.name.startswith((".", "__")):
-            yield from _read_folder(sub, limits)
+    for sub in subfolders:
+        yield from _read_folder(sub, limits)
 
 
 def _read_story_folder(folder: Path, articles: list[Path], limits: IngestLimits) -> Iterator[Draft | Skipped]:

@@ -18,6 +18,8 @@ def normalise_newlines(text: str) -> str:
 
 def decode(raw: bytes) -> str:
     """Decode an article's bytes; IngestError("binary file (not text)") or an encoding error otherwise."""
+    if raw.startswith(b"%PDF"):  # a PDF saved as .txt: its header is ASCII, its body compressed streams
+        raise IngestError("binary file (a PDF document, not text); save the article as text or HTML first")
     if raw.startswith(codecs.BOM_UTF8):
         return _checked(raw[3:].decode("utf-8", errors="strict") if _utf8(raw[3:]) else None)
     for bom, name in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):

@@ -70,6 +70,37 @@ def test_empty_binary_large_and_unsupported_files_are_skipped_and_the_rest_read(
     assert reasons["report.pdf"] == "unsupported file type .pdf; use .txt, .md or .html"
 
 
+def test_a_pdf_saved_as_text_is_refused_as_binary(tmp_path):
+    (tmp_path / "report.txt").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" * 20)
+    [skipped] = list(read_inputs([str(tmp_path / "report.txt")]))
+    assert isinstance(skipped, Skipped) and skipped.reason.startswith("binary file (a PDF document, not text)")
+
+
+def test_a_plain_file_is_named_after_its_outlet_by_its_file_name(tmp_path):
+    (tmp_path / "ap.txt").write_text(ARTICLE, encoding="utf-8")
+    [draft] = list(read_inputs([str(tmp_path / "ap.txt")]))
+    assert (draft.source_id, draft.outlet) == ("ap", "ap")
+
+
+def test_a_readme_beside_story_folders_is_skipped_not_made_a_story(tmp_path):
+    for story in ("one", "two"):
+        (tmp_path / story).mkdir()
+        (tmp_path / story / "ap.txt").write_text(ARTICLE.replace("Tuesday", story), encoding="utf-8")
+    (tmp_path / "README.md").write_text("# The corpus\n\nTwo stories, one folder each, as the project ships them.\n")
+    (tmp_path / "LICENSE.txt").write_text("Permission is hereby granted to copy these notes for any purpose at all.\n")
+    out = list(read_inputs([str(tmp_path)]))
+    assert sorted(d.story_id for d in out if isinstance(d, Draft)) == ["one", "two"]
+    reasons = {Path(o.path).name: o.reason for o in out if isinstance(o, Skipped)}
+    assert set(reasons) == {"README.md", "LICENSE.txt"}
+    assert all(r.startswith("notes beside story folders") for r in reasons.values())
+
+
+def test_a_readme_in_a_folder_of_articles_alone_is_read_like_any_article(tmp_path):
+    (tmp_path / "README.md").write_text(ARTICLE, encoding="utf-8")
+    [draft] = list(read_inputs([str(tmp_path)]))
+    assert isinstance(draft, Draft) and draft.source_id == "README"
+
+
 def test_a_file_name_that_is_not_utf8_does_not_break_anything(tmp_path):
     (tmp_path / b"caf\xe9.txt".decode("utf-8", "surrogateescape")).write_text(ARTICLE, encoding="utf-8")
     [draft] = list(read_inputs([str(tmp_path)]))
@@ -205,7 +236,7 @@ def test_metadata_labels_the_sources(tmp_path):
                                       "sources": {"a": {"outlet": "Bugle", "url": "https://bugle.example/a"}}})
     a, b = list(read_inputs([str(folder)]))
     assert (a.outlet, a.url, a.story_id, a.story_title) == ("Bugle", "https://bugle.example/a", "bridge", "The bridge")
-    assert (b.outlet, b.story_id) == (None, "bridge")
+    assert (b.outlet, b.story_id) == ("b", "bridge"), "a source sources.json does not name: its file names it"
 
 
 @pytest.mark.parametrize(

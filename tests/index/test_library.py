@@ -87,7 +87,7 @@ def test_add_embeds_only_new_sentences_and_readding_embeds_nothing(library, tmp_
 
     again = library.add([str(path)], story="bridge")
     assert again.added == [] and again.embedded == 0
-    assert [s.reason for s in again.skipped] == ["duplicate of source council (story bridge)"]
+    assert [(s.reason, s.duplicate) for s in again.skipped] == [("already in the library (source council, story bridge)", True)]
 
     edited = _article(tmp_path / "in2", "council.txt", "Council votes on bridge",
                       SENTENCES[:-1] + ["A wholly new sentence closes the report."])
@@ -252,6 +252,46 @@ def test_two_adds_at_once_both_land(tmp_path):
     _consistent(library)
 
 
+def test_an_add_interrupted_while_reading_stores_nothing_and_says_so(library, tmp_path):
+    from index.ingest import read_inputs
+    from index.library import AddInterrupted
+
+    first = _article(tmp_path / "in", "first.txt", "First head", SENTENCES[:4])
+
+    def drafts():
+        yield from read_inputs([str(first)])
+        raise KeyboardInterrupt  # Ctrl-C while the next input is fetched or read
+
+    with pytest.raises(AddInterrupted) as stop:
+        library.add_drafts(drafts(), story="s")
+    assert stop.value.not_added is None and stop.value.report.added == []
+    assert library.stories() == []
+
+
+def test_an_add_interrupted_while_storing_keeps_the_sources_stored_before(library, tmp_path, monkeypatch):
+    from index.library import AddInterrupted
+
+    monkeypatch.setattr("index.library.EMBED_CHUNK", 4)
+    paths = [_article(tmp_path / "in", f"{n}.txt", f"Head {n}", SENTENCES[i * 3 : i * 3 + 3])
+             for i, n in enumerate("abc")]
+    calls = []
+
+    def interrupting(texts, progress=False):
+        calls.append(texts)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return FakeEmbedder.embed(library.embedder, texts, progress)
+
+    monkeypatch.setattr(library.embedder, "embed", interrupting)
+    with pytest.raises(AddInterrupted) as stop:
+        library.add([str(p) for p in paths], story="s")
+    assert [a.source_id for a in stop.value.report.added] == ["a"] == library.catalog.source_ids("s")
+    assert stop.value.not_added == [str(paths[1]), str(paths[2])]
+    monkeypatch.undo()
+    library.sync()
+    _consistent(library)
+
+
 def test_packaged_seeds_are_package_data():
     from index.library import packaged_seeds
 
@@ -277,7 +317,7 @@ def test_a_story_folder_without_metadata_is_labelled_from_its_files(library, tmp
     report = library.add([str(folder)], story="flood")
     by_id = {s.source_id: s for s in library.story("flood").sources}
     assert sorted(by_id) == ["first", "second"] and not report.skipped
-    assert by_id["first"].outlet == "unnamed outlet (first)"
+    assert by_id["first"].outlet == "first"
     assert by_id["first"].title == "Flood closes the bridge"
 
 
@@ -288,6 +328,7 @@ def test_two_stories_sharing_a_source_id_never_mix_texts(tmp_path):
     library = open_library(tmp_path / "home", corpus, FakeEmbedder())
     ids = {s.story_id: s.sources for s in library.stories()}
     assert ids == {"one": ["report"], "two": ["report-2"]}
+    assert {library.source(s).outlet for s in ("report", "report-2")} == {"report"}, "the id's suffix is no outlet"
     for story_id, (source_id,) in ids.items():
         view = library.story_passages(story_id)
         source = library.source(source_id)
