@@ -28,7 +28,8 @@ class Settings(BaseSettings):
                        description="The data folder: the story library, corpus mirrors and vector stores.")
     corpus: Path | None = Field(None, description="Answer from this folder (story folders, a corpus or BASIL JSON) "
                                                   "instead of the library; mirrored under home/corpora/.")
-    story: str | None = Field(None, description="Story id; may be omitted when the library holds one story.")
+    story: str | None = Field(None, description="Story id; overrides `storybot story use`; may be omitted when the "
+                                                "library holds one story or a default is set.")
     vector_store: str = Field("faiss", description="faiss, milvus:PATH.db (Milvus Lite) or http://host:19530.")
     max_article_bytes: int = Field(5_000_000, ge=1000, description="Articles larger than this are skipped.")
     fetch_timeout: float = Field(15.0, gt=0, le=300, description="Seconds to wait for a URL.")
