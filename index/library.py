@@ -284,6 +284,7 @@ class Library:
         generation = self.catalog.generation()
         cached = self._views.get(sid)
         if cached is None or cached[0] != generation:
+            self.sync()  # another process (a `storybot add` beside a running bot) may have changed the catalog
             story = self.story(sid)
             passages = [p for source in story.sources for p in self.catalog.passages(source)]
             cached = (generation, StoryPassages(story, passages))

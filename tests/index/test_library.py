@@ -382,3 +382,15 @@ def test_removed_texts_keep_their_cached_vectors_until_pruned(library, tmp_path)
     assert again.embedded == again.added[0].passages, "pruned vectors are embedded anew"
     assert library.prune_cache() == 0
     _consistent(library)
+
+
+def test_articles_another_process_adds_are_searchable_without_a_restart(library, tmp_path):
+    library.add([str(_article(tmp_path, "a.txt", "A head", SENTENCES[:6]))], story="s")
+    library.story_passages("s")  # a running bot has read the story and opened its store
+    other = Library(tmp_path / "lib", CountingEmbedder())  # `storybot add` from another process
+    other.add([str(_article(tmp_path, "b.txt", "B head", SENTENCES[6:]))], story="s")
+    view = library.story_passages("s")
+    added = np.asarray([p.pid for p in view.of_source["b"]], dtype=np.int64)
+    keys, _ = library.store.search(library.embedder.embed(["bridge plan"])[0], added, len(added))
+    assert set(keys.tolist()) == set(added.tolist())
+    assert library.store.get(added).shape[0] == len(added)
