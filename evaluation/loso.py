@@ -62,16 +62,18 @@ def rank_questions(set_name: str, engine: Engine, questions: list[EvalQuestion])
     return asked
 
 
-def with_reader_weight(asked: Asked, weight: float) -> list[OutletEvidence]:
-    """The question's evidence as the engine gives it when the reader's probability weighs `weight`."""
+def with_reader_weight(asked: Asked, weight: float, reader: bool = True) -> list[OutletEvidence]:
+    """The question's evidence as the engine gives it when the reader's probability weighs `weight`
+    in the ranking; `reader=False`: as without the reader at all (its probabilities blanked)."""
     out = []
     for item in asked.evidence:
         ranked = [dataclasses.replace(c) for c in item.ranked]
         if weight:
             read = [k for k, c in enumerate(ranked) if c.reader > 0.0]
             ranked = rerank(ranked, read, [ranked[k].reader for k in read], weight)
-        else:  # the engine alone: its own order, and the reader's features blank
+        else:  # the engine's own order
             ranked.sort(key=lambda c: -c.relevance)
+        if not reader:
             for c in ranked:
                 c.reader = 0.0
         out.append(dataclasses.replace(item, ranked=ranked, features=[]))
@@ -82,12 +84,12 @@ def with_reader_weight(asked: Asked, weight: float) -> list[OutletEvidence]:
     return out
 
 
-def pairs_of(asked: list[Asked], weight: float, second_ratio: float) -> list[Pair]:
+def pairs_of(asked: list[Asked], weight: float, second_ratio: float, reader: bool = True) -> list[Pair]:
     """Every (question, outlet) pair with its features, label and whether its quotes would be right."""
     pairs = []
     for one in asked:
         question = one.question
-        for item in with_reader_weight(one, weight):
+        for item in with_reader_weight(one, weight, reader):
             phrases = question.gold.get(item.source.source_id, "absent")
             if phrases == "absent":
                 continue
@@ -197,7 +199,7 @@ def balanced(figures: list[FoldFigures]) -> float:
 
 
 READER_ALONE_WEIGHT = 100.0  # the reader's probability decides the order of what it read
-READER_FEATURES = ("reader", "reader_margin", "story_reader")
+READER_FEATURES = ("reader", "reader_margin", "story_reader", "reader_max", "reader_max_gap")
 
 
 def variants(asked: list[Asked], combined_weight: float, second_ratio: float) -> dict[str, list[FoldFigures]]:
@@ -211,7 +213,7 @@ def variants(asked: list[Asked], combined_weight: float, second_ratio: float) ->
     reader_only = [ANSWER_FEATURES.index(f) for f in READER_FEATURES]
     engine_only = [k for k in range(len(ANSWER_FEATURES)) if k not in reader_only]
     return {
-        "engine alone": leave_one_story_out(pairs_of(asked, 0.0, second_ratio), engine_only),
+        "engine alone": leave_one_story_out(pairs_of(asked, 0.0, second_ratio, reader=False), engine_only),
         "reader alone": leave_one_story_out(pairs_of(asked, READER_ALONE_WEIGHT, second_ratio), reader_only),
         "combined": leave_one_story_out(pairs_of(asked, combined_weight, second_ratio)),
     }

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from retrieval.ranking import Candidate
 
 ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense", "predicate_coverage", "story_gap",
-                   "story_predicate", "reader", "reader_margin", "story_reader")
+                   "story_predicate", "reader", "reader_margin", "story_reader", "reader_max", "reader_max_gap")
 
 
 @dataclass(frozen=True)
@@ -24,14 +24,16 @@ class StoryEvidence:
 
     best_relevance: float
     best_predicate: float
-    best_reader: float
+    best_reader: float  # the reader's probability of the best outlet's first candidate
+    best_read: float = 0.0  # the reader's highest probability for any sentence of the story it read
 
 
 def story_evidence(rankings: list[list[Candidate]]) -> StoryEvidence:
     """The story-wide maxima over every outlet's best candidate."""
     tops = [r[0] for r in rankings if r]
     return StoryEvidence(max((c.relevance for c in tops), default=0.0), max((c.predicate for c in tops), default=0.0),
-                         max((c.reader for c in tops), default=0.0))
+                         max((c.reader for c in tops), default=0.0),
+                         max((c.reader for r in rankings for c in r), default=0.0))
 
 
 def answer_features(candidates: list[Candidate], entity_coverage: float, story: StoryEvidence) -> list[float]:
@@ -46,15 +48,19 @@ def answer_features(candidates: list[Candidate], entity_coverage: float, story: 
     holds (low when no outlet says what is asked about the names);
     reader: the reader's probability that the best quote states what was asked (0 when the reader is
     off); reader_margin: how far it stands above the reader's second-best candidate of the outlet;
-    story_reader: the reader's best probability over every outlet of the story — when no outlet's
-    sentence reads as an answer, the question is likely one nobody answers.
+    story_reader: the reader's probability for the first candidate of the story's best outlet — when
+    no outlet's sentence reads as an answer, the question is likely one nobody answers; reader_max: the
+    reader's highest probability for any candidate of this outlet it read (the outlet may state the
+    answer in a sentence the ranking put lower); reader_max_gap: how far that falls below the highest
+    probability of any sentence of the story.
     """
     best = candidates[0]
     rest = [c.relevance for c in candidates[1:]] or [0.0]
     second_reader = max((c.reader for c in candidates[1:]), default=0.0)
+    read_max = max(c.reader for c in candidates)
     return [best.relevance, best.relevance - float(np.median(rest)), best.coverage, entity_coverage, best.dense,
             best.predicate, best.relevance - story.best_relevance, story.best_predicate, best.reader,
-            best.reader - second_reader, story.best_reader]
+            best.reader - second_reader, story.best_reader, read_max, read_max - story.best_read]
 
 
 @dataclass(frozen=True)

@@ -173,12 +173,15 @@ def read_cap(ranking: Ranking, outlets: int) -> int:
 def rerank(candidates: list[Candidate], read: list[int], probabilities: list[float], weight: float) -> list[Candidate]:
     """Add the reader's weighted probability to the read candidates' relevance and put them first, by it.
 
-    The candidates the reader never saw keep their order behind the ones it judged.
+    The candidates the reader never saw keep their order behind the ones it judged. With weight 0 the
+    probabilities are only recorded (for answerability) and the order stays the engine's.
     """
     judged = [candidates[k] for k in read]
     for candidate, probability in zip(judged, probabilities, strict=True):
         candidate.reader = float(probability)
         candidate.relevance += weight * float(probability)
+    if not weight:
+        return candidates
     judged.sort(key=lambda c: -c.relevance)
     taken = set(read)
     return judged + [c for k, c in enumerate(candidates) if k not in taken]

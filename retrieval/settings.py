@@ -50,8 +50,9 @@ class Settings(BaseSettings):
                                                            "(\"So who is X?\"): it echoes the question, never answers.")
     # Answerability: a logistic model over retrieval.answerability.ANSWER_FEATURES, fitted by `storybot calibrate`;
     # an outlet is quoted when it clears the threshold.
-    answer_weights: tuple[float, float, float, float, float, float, float, float, float, float, float] = (
-        -0.8270, 2.2282, 2.0311, 1.2045, 2.6594, 1.7271, 5.6996, -1.4872, 0.0, 0.0, 0.0)
+    answer_weights: tuple[float, float, float, float, float, float, float, float, float, float, float, float,
+                          float] = (-0.8270, 2.2282, 2.0311, 1.2045, 2.6594, 1.7271, 5.6996, -1.4872, 0.0, 0.0, 0.0,
+                                    0.0, 0.0)
     answer_bias: float = -2.8389
     answer_threshold: float = Field(0.44, ge=0, le=1)
     # The reader: a cross-encoder that reads the question with each outlet's first candidates.

@@ -28,9 +28,19 @@ def _named(values: list[float]) -> dict[str, float]:
 # --- the features --------------------------------------------------------------------------------
 
 
-def test_the_features_are_eleven_and_named_once():
-    assert len(ANSWER_FEATURES) == 11 == len(set(ANSWER_FEATURES))
-    assert ANSWER_FEATURES[-3:] == ("reader", "reader_margin", "story_reader")
+def test_the_features_are_thirteen_and_named_once():
+    assert len(ANSWER_FEATURES) == 13 == len(set(ANSWER_FEATURES))
+    assert ANSWER_FEATURES[-5:] == ("reader", "reader_margin", "story_reader", "reader_max", "reader_max_gap")
+
+
+def test_reader_max_reads_past_the_first_candidate_and_against_the_story():
+    best = make_candidate(0, 0.9, A)
+    lower = make_candidate(1, 0.5, B)
+    best.reader, lower.reader = 0.2, 0.7
+    features = _named(answer_features([best, lower], 1.0, StoryEvidence(0.9, 0.0, 0.2, best_read=0.9)))
+    assert features["reader"] == pytest.approx(0.2)
+    assert features["reader_max"] == pytest.approx(0.7)
+    assert features["reader_max_gap"] == pytest.approx(-0.2)
 
 
 def test_answer_features_relevance_and_margin_over_the_median():
@@ -74,7 +84,8 @@ def test_story_evidence_is_the_maxima_over_every_outlets_best_candidate():
     first = [make_candidate(0, 0.9, A, predicate=0.2, reader=0.1), make_candidate(1, 0.3, B, predicate=1.0, reader=1.0)]
     second = [make_candidate(2, 0.5, C, predicate=0.6, reader=0.7)]
     story = story_evidence([first, [], second])
-    assert story == StoryEvidence(best_relevance=0.9, best_predicate=0.6, best_reader=0.7)  # only the tops count
+    # the tops count, except for best_read: the reader's highest probability anywhere in the story
+    assert story == StoryEvidence(best_relevance=0.9, best_predicate=0.6, best_reader=0.7, best_read=1.0)
 
 
 def test_story_evidence_of_a_story_without_candidates_is_zero():

@@ -284,11 +284,11 @@ def test_rerank_puts_the_judged_first_by_their_new_relevance_and_the_unread_afte
     assert [c.reader for c in ranked] == [0.9, 0.4, 0.1, 0.0, 0.0, 0.0]
 
 
-def test_rerank_with_no_weight_records_the_probabilities_and_sorts_the_judged_by_relevance():
+def test_rerank_with_no_weight_records_the_probabilities_and_keeps_the_engines_order():
     candidates = [make_candidate(k, 1.0 - 0.1 * k, (10 * k, 10 * k + 5)) for k in range(4)]
     ranked = rerank(candidates, [2, 3], [0.9, 0.5], weight=0.0)
-    assert [c.pid for c in ranked] == [2, 3, 0, 1]
-    assert [c.reader for c in ranked] == [0.9, 0.5, 0.0, 0.0]
+    assert [c.pid for c in ranked] == [0, 1, 2, 3]
+    assert [c.reader for c in ranked] == [0.0, 0.0, 0.9, 0.5]
 
 
 def test_rerank_keeps_every_candidate_once():
