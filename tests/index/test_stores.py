@@ -256,3 +256,21 @@ def test_a_lite_file_held_by_another_process_is_waited_for_then_named(tmp_path, 
         holder.kill()
         holder.wait(timeout=30)
     open_store("milvus:lite.db", tmp_path / "m", DIM).close()  # free again once the holder is gone
+
+
+@pytest.mark.parametrize("spec_name", ["faiss", pytest.param("milvus:bench.db", id="milvus-lite"), SERVER])
+def test_the_scale_benchmark_measures_any_store_and_leaves_nothing(spec_name, request):
+    from bot.render_text import render_scale
+    from evaluation.bench import scale_search
+
+    spec = request.getfixturevalue("milvus_server") if spec_name == "server" else spec_name
+    points = scale_search([500], dimension=DIM, outlet=10, story=50, repeats=5, store=spec)
+    assert [(p.passages, p.store) for p in points] == [(500, spec)]
+    assert points[0].p50_ms > 0 and points[0].insert_s is not None
+    assert (points[0].store_mb is None) == (spec_name == "server")
+    rendered = render_scale(points)
+    assert rendered.startswith(f"one-outlet search in a library of ({spec}):\n        500 passages   p50 ")
+    if spec_name == "server":
+        from pymilvus import MilvusClient
+
+        assert not [c for c in MilvusClient(uri=spec).list_collections() if "bench_" in c]
