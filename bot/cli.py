@@ -440,12 +440,31 @@ def bench(json_: JsonOpt = False,
           five_outlet: Annotated[Optional[Path], typer.Option(help="A corpus with five-outlet stories "
                                                                    "(default: newswcl50 from the data set folder beside the project).")] = None,
           sizes: Annotated[str, typer.Option(help="Library sizes for the search-scale figures.")] = "10000,100000,1000000",
-          runs: Annotated[int, typer.Option(help="Fresh processes for the cold-start median.")] = 5) -> None:
+          runs: Annotated[int, typer.Option(help="Fresh processes for the cold-start median.")] = 5,
+          store: Annotated[Optional[str], typer.Option(help="Also measure search at scale in this vector store "
+                                                            "(milvus:PATH.db or http://host:19530), beside FAISS.")] = None,
+          scale_only: Annotated[bool, typer.Option("--scale-only", help="Measure only search at scale (no model "
+                                                                        "needed).")] = False) -> None:
     """Measure cold start, warm latency, encode and build rates, peak memory and search at scale."""
     import statistics
     import tempfile
 
     from evaluation import bench as b
+
+    scale_sizes = [int(x) for x in sizes.split(",") if x.strip()]
+    if store is not None:
+        from index.stores import open_store
+        from index.stores.milvus_store import MilvusStore
+
+        with tempfile.TemporaryDirectory() as tmp:  # a bad spec or an unreachable server fails before any timing
+            probe = open_store(store, Path(tmp), 2, name=f"bench_probe_{os.getpid()}")
+            if isinstance(probe, MilvusStore):
+                probe.drop()
+            probe.close()
+    if scale_only:
+        scale = b.scale_search(scale_sizes) + (b.scale_search(scale_sizes, store=store) if store else [])
+        _out(json.dumps([p.model_dump() for p in scale], indent=2) + "\n" if json_ else render_text.render_scale(scale))
+        return
     from evaluation.harness import EvalQuestion, load_questions
     from evaluation.naive import NaiveRetriever
     from retrieval.engine import Engine
@@ -483,7 +502,7 @@ def bench(json_: JsonOpt = False,
         say(f"encode and build rates on {limit} articles of {articles} …")
         raw, built, count = b.encode_and_build(engine.embedder, articles, limit)
         say("search latency at scale …")
-        scale = b.scale_search([int(x) for x in sizes.split(",") if x.strip()])
+        scale = b.scale_search(scale_sizes) + (b.scale_search(scale_sizes, store=store) if store else [])
     report = b.BenchReport(
         cold_start_s=round(statistics.median(cold), 3), cold_start_runs=[round(t, 3) for t in cold],
         warm_p50_ms=round(b._percentile(warm, 50), 2), warm_p95_ms=round(b._percentile(warm, 95), 2),

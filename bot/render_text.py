@@ -139,8 +139,18 @@ def render_bench(report) -> str:
         f"library build         {report.build_per_s:.1f} passages/s   ({report.build_per_s / report.raw_encode_per_s:.2f}× raw,"
         f" {report.build_passages} passages)",
         f"peak RSS (answering)  {report.peak_rss_mb:.0f} MiB",
-        "one-outlet search in a library of:",
-        *[f"  {p.passages:>9,} passages   p50 {p.p50_ms:.3f} ms   p95 {p.p95_ms:.3f} ms   store {p.store_mb:.0f} MiB"
-          for p in report.scale],
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + render_scale(report.scale)
+
+
+def render_scale(points) -> str:
+    """The search-scale figures of `storybot bench`, one line per store and size."""
+    lines, store = [], None
+    for p in points:
+        if p.store != store:
+            store = p.store
+            lines.append(f"one-outlet search in a library of ({store}):")
+        size = f"store {p.store_mb:.0f} MiB" if p.store_mb is not None else "store on the server"
+        insert = f"   insert {p.insert_s:.1f} s" if p.insert_s is not None else ""
+        lines.append(f"  {p.passages:>9,} passages   p50 {p.p50_ms:.3f} ms   p95 {p.p95_ms:.3f} ms   {size}{insert}")
+    return "".join(line + "\n" for line in lines)

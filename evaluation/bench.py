@@ -2,13 +2,15 @@
 
 Cold start is timed as whole fresh processes; warm latency through `Engine.ask` on real stories; encode
 and build rates on the same passages (BASIL when the data set folder has it, else the seeds); search latency in
-libraries grown with synthetic vectors to 10k, 100k and 1M passages, for one outlet of one story.
+libraries grown with synthetic vectors to 10k, 100k and 1M passages, for one outlet of one story, in FAISS
+or any store STORYBOT_VECTOR_STORE names (Milvus Lite, a Milvus server).
 """
 
 from __future__ import annotations
 
 import os
 import resource
+import secrets
 import statistics
 import subprocess
 import sys
@@ -29,8 +31,10 @@ class ScalePoint(BaseModel):
     passages: int
     p50_ms: float
     p95_ms: float
-    store_mb: float
-    bytes_per_passage: float  # on disk: the float32 vector (1,536 bytes at 384 dimensions) plus its id
+    store_mb: float | None  # None for a server: its disk is not ours to measure
+    bytes_per_passage: float | None  # on disk: the float32 vector (1,536 bytes at 384 dimensions) plus its id
+    insert_s: float | None = None  # wall seconds to add the synthetic vectors and flush
+    store: str = "faiss"
 
 
 class BenchReport(BaseModel):
@@ -117,35 +121,48 @@ def _limited(articles: Path, library, limit: int | None):
 
 
 def scale_search(sizes: list[int], dimension: int = 384, outlet: int = 40, story: int = 200,
-                 repeats: int = 200, seed: int = 7) -> list[ScalePoint]:
-    """Search latency for one outlet of one story in FAISS stores grown with synthetic vectors."""
+                 repeats: int = 200, seed: int = 7, store: str = "faiss") -> list[ScalePoint]:
+    """Search latency for one outlet of one story in stores grown with synthetic vectors.
+
+    `store` is a spec as STORYBOT_VECTOR_STORE takes it; each size gets a fresh store (in a temporary
+    folder, or a collection of its own on a server), deleted afterwards.
+    """
     from index.stores import open_store
+    from index.stores.milvus_store import MilvusStore
 
     rng = np.random.default_rng(seed)
     points = []
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            store = open_store("faiss", Path(tmp), dimension)
-            for at in range(0, size, 100_000):
-                n = min(100_000, size - at)
-                block = rng.standard_normal((n, dimension), dtype=np.float32)
-                block /= np.linalg.norm(block, axis=1, keepdims=True)
-                store.add(np.arange(at, at + n, dtype=np.int64), block)
-            store.flush(1)
-            store_mb = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file()) / 2**20
-            first = int(rng.integers(0, size - story))
-            outlet_keys = np.arange(first, first + outlet, dtype=np.int64)
-            times = []
-            for _ in range(repeats):
-                query = rng.standard_normal(dimension).astype(np.float32)
-                query /= np.linalg.norm(query)
+            opened = open_store(store, Path(tmp), dimension, name=f"bench_{size}_{secrets.token_hex(4)}")
+            try:
                 started = time.perf_counter()
-                store.search(query, outlet_keys, outlet)
-                times.append((time.perf_counter() - started) * 1000)
-            store.close()
+                for at in range(0, size, 100_000):
+                    n = min(100_000, size - at)
+                    block = rng.standard_normal((n, dimension), dtype=np.float32)
+                    block /= np.linalg.norm(block, axis=1, keepdims=True)
+                    opened.add(np.arange(at, at + n, dtype=np.int64), block)
+                opened.flush(1)
+                insert_s = time.perf_counter() - started
+                on_disk = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file()) / 2**20
+                first = int(rng.integers(0, size - story))
+                outlet_keys = np.arange(first, first + outlet, dtype=np.int64)
+                times = []
+                for _ in range(repeats):
+                    query = rng.standard_normal(dimension).astype(np.float32)
+                    query /= np.linalg.norm(query)
+                    started = time.perf_counter()
+                    opened.search(query, outlet_keys, outlet)
+                    times.append((time.perf_counter() - started) * 1000)
+            finally:
+                if isinstance(opened, MilvusStore):
+                    opened.drop()
+                opened.close()
+        store_mb = round(on_disk, 1) if on_disk else None  # nothing in the folder: the vectors are on a server
         points.append(ScalePoint(passages=size, p50_ms=round(_percentile(times, 50), 4),
-                                 p95_ms=round(_percentile(times, 95), 4), store_mb=round(store_mb, 1),
-                                 bytes_per_passage=round(store_mb * 2**20 / size, 1)))
+                                 p95_ms=round(_percentile(times, 95), 4), store_mb=store_mb,
+                                 bytes_per_passage=round(on_disk * 2**20 / size, 1) if store_mb else None,
+                                 insert_s=round(insert_s, 2), store=store))
     return points
 
 

@@ -192,6 +192,15 @@ class Catalog:
         with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def meta_or_set(self, key: str, value: str) -> str:
+        """The stored value of `key`, storing `value` when there is none (the first process to ask wins)."""
+        known = self.get_meta(key)
+        if known is not None:
+            return known
+        with self.transaction():
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, value))
+        return self.get_meta(key)
+
     def generation(self) -> int:
         return int(self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
 

@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import logging
 import re
+import secrets
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -128,9 +129,14 @@ class Library:
     @property
     def store(self) -> VectorStore:
         if self._store is None:
-            folder = self.home / "stores" / _model_slug(self.embedder.name)
-            self._store = open_store(self.store_spec, folder, self._dimension())
+            model = _model_slug(self.embedder.name)
+            self._store = open_store(self.store_spec, self.home / "stores" / model, self._dimension(),
+                                     name=f"{self.library_id()}_{model}")
         return self._store
+
+    def library_id(self) -> str:
+        """A random id made once per library: it names the library's collections in a shared Milvus."""
+        return self.catalog.meta_or_set("library_id", secrets.token_hex(6))
 
     def dimension_known(self) -> bool:
         """Whether the store can be opened without loading the model to learn its dimension."""

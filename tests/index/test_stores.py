@@ -1,4 +1,8 @@
-"""One suite over every vector store (FAISS, Milvus Lite), with random vectors: no model needed."""
+"""One suite over every vector store (FAISS, Milvus Lite, a Milvus server), with random vectors: no model needed.
+
+The server is the `milvus` package's standalone Milvus, started once per session (tests/index/conftest.py)
+and shared: each test names its own collections after its temporary folder.
+"""
 
 from __future__ import annotations
 
@@ -24,14 +28,32 @@ def _vectors(n: int, seed: int = 0) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-@pytest.fixture(params=["faiss", "milvus:lite.db"], ids=["faiss", "milvus-lite"])
-def spec(request):
-    return request.param
+SERVER = pytest.param("server", marks=pytest.mark.milvus_server, id="milvus-server")
+MILVUS = [pytest.param("milvus:lite.db", id="milvus-lite"), SERVER]
+
+
+def _spec(request) -> str:
+    return request.getfixturevalue("milvus_server") if request.param == "server" else request.param
+
+
+@pytest.fixture(params=[pytest.param("faiss", id="faiss"), *MILVUS])
+def spec(request) -> str:
+    return _spec(request)
+
+
+@pytest.fixture(params=MILVUS)
+def milvus_spec(request) -> str:
+    return _spec(request)
+
+
+def _open(spec: str, folder, dimension: int = DIM):
+    """The store `spec` for `folder`, its collections named after the test's folder (unique per session)."""
+    return open_store(spec, folder, dimension, name=f"{folder.parent.name}_{folder.name}")
 
 
 @pytest.fixture
 def store(spec, tmp_path):
-    opened = open_store(spec, tmp_path / "model", DIM)
+    opened = _open(spec, tmp_path / "model")
     yield opened
     opened.close()
 
@@ -67,27 +89,30 @@ def test_restricted_search_is_brute_force_over_those_keys(store):
     assert everything.tolist() == np.argsort(-(vectors @ query))[:5].tolist()
 
 
-def test_the_two_stores_agree(tmp_path):
-    keys = np.arange(50, dtype=np.int64)
-    vectors = _vectors(50, seed=3)
-    query = _vectors(1, seed=4)[0]
+def test_milvus_gives_the_keys_and_scores_faiss_gives(milvus_spec, tmp_path):
+    keys = np.arange(1000, 1500, dtype=np.int64)
+    vectors = _vectors(500, seed=3)
+    queries = _vectors(5, seed=4)
     results = []
-    for spec in ("faiss", "milvus:lite.db"):
-        store = open_store(spec, tmp_path / spec.replace(":", "_"), DIM)
+    for spec, folder in (("faiss", tmp_path / "faiss"), (milvus_spec, tmp_path / "milvus")):
+        store = _open(spec, folder)
         store.add(keys, vectors)
-        results.append(store.search(query, keys[::2], 10)[0].tolist())
+        results.append([(store.search(q, keys[::3], 10), store.search(q, None, 10)) for q in queries])
         store.close()
-    assert results[0] == results[1]
+    for (faiss_some, faiss_all), (milvus_some, milvus_all) in zip(*results):
+        for (faiss_keys, faiss_scores), (milvus_keys, milvus_scores) in ((faiss_some, milvus_some), (faiss_all, milvus_all)):
+            assert milvus_keys.tolist() == faiss_keys.tolist()
+            np.testing.assert_allclose(milvus_scores, faiss_scores, atol=1e-5)
 
 
 def test_persistence_and_generation(spec, tmp_path):
-    store = open_store(spec, tmp_path / "model", DIM)
+    store = _open(spec, tmp_path / "model")
     assert store.synced_generation() is None
     store.add(np.arange(5, dtype=np.int64), _vectors(5))
     store.flush(7)
     assert store.synced_generation() == 7
     store.close()
-    again = open_store(spec, tmp_path / "model", DIM)
+    again = _open(spec, tmp_path / "model")
     assert again.synced_generation() == 7
     assert sorted(again.keys().tolist()) == [0, 1, 2, 3, 4]
     again.delete(np.asarray([0], dtype=np.int64))
@@ -147,3 +172,105 @@ def test_faiss_killed_mid_flush_leaves_a_whole_state(tmp_path, delay):
     assert len(keys) % 100 == 0 and keys.tolist() == list(range(100, 100 + 100 * generations))
     assert store.synced_generation() in (None, generations)
     assert not list(folder.glob(".*.tmp"))
+
+
+def test_milvus_wrong_dimension_is_refused(milvus_spec, tmp_path):
+    store = _open(milvus_spec, tmp_path / "m")
+    store.add(np.arange(3, dtype=np.int64), _vectors(3))
+    store.close()
+    with pytest.raises(StoreError, match=r"holds 16-dimensional vectors, the model gives 8; drop it and run `storybot"):
+        _open(milvus_spec, tmp_path / "m", 8)
+
+
+def test_an_unreachable_milvus_server_is_one_line(tmp_path):
+    with pytest.raises(StoreError, match=r"^cannot open the Milvus store at http://127\.0\.0\.1:1: Fail connecting") as caught:
+        open_store("http://127.0.0.1:1", tmp_path / "m", DIM)
+    assert "\n" not in str(caught.value) and "<" not in str(caught.value)
+
+
+_MILVUS_WRITER = """
+import sys
+import numpy as np
+from index.stores import open_store
+store = open_store(sys.argv[1], sys.argv[2], 16, name=sys.argv[3])
+rng = np.random.default_rng(0)
+for generation in range(1, 100000):
+    store.add(np.arange(generation * 100, generation * 100 + 100, dtype=np.int64), rng.standard_normal((100, 16)).astype(np.float32))
+    if generation % 3 == 0:
+        store.delete(np.arange(generation * 100 - 50, generation * 100, dtype=np.int64))
+    store.flush(generation)
+    if generation == 1:
+        print("ready", flush=True)
+"""
+
+
+def _expected_keys(generation: int) -> list[int]:
+    keys = set()
+    for g in range(1, generation + 1):
+        keys |= set(range(g * 100, g * 100 + 100))
+        if g % 3 == 0:
+            keys -= set(range(g * 100 - 50, g * 100))
+    return sorted(keys)
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.7])
+def test_milvus_killed_mid_write_never_claims_a_state_it_does_not_hold(milvus_spec, tmp_path, delay):
+    """The generation recorded is None (the library re-diffs) or that of exactly the keys held."""
+    folder = tmp_path / "m"
+    name = f"{tmp_path.name}_m"
+    worker = subprocess.Popen([sys.executable, "-c", _MILVUS_WRITER, milvus_spec, str(folder), name], cwd=PROJECT_ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert worker.stdout.readline() == "ready\n", worker.stderr.read()
+    time.sleep(delay)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=30)
+    store = open_store(milvus_spec, folder, DIM, name=name)
+    generation = store.synced_generation()
+    keys = sorted(store.keys().tolist())
+    if generation is not None:
+        assert keys == _expected_keys(generation)
+    store.close()
+
+
+_HOLDER = """
+import sys, time
+from index.stores import open_store
+store = open_store("milvus:lite.db", sys.argv[1], 16)
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_lite_file_held_by_another_process_is_waited_for_then_named(tmp_path, monkeypatch):
+    from index.stores import milvus_store
+
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(tmp_path / "m")], cwd=PROJECT_ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "ready\n", holder.stderr.read()
+        monkeypatch.setattr(milvus_store, "LITE_WAIT_SECONDS", 0.5)
+        with pytest.raises(StoreError, match=r"lite\.db is held by another process \(Milvus Lite opens a file in one "
+                                             r"process at a time, e\.g\. a running `storybot discord`\); stop it, or"):
+            open_store("milvus:lite.db", tmp_path / "m", DIM)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    open_store("milvus:lite.db", tmp_path / "m", DIM).close()  # free again once the holder is gone
+
+
+@pytest.mark.parametrize("spec_name", ["faiss", pytest.param("milvus:bench.db", id="milvus-lite"), SERVER])
+def test_the_scale_benchmark_measures_any_store_and_leaves_nothing(spec_name, request):
+    from bot.render_text import render_scale
+    from evaluation.bench import scale_search
+
+    spec = request.getfixturevalue("milvus_server") if spec_name == "server" else spec_name
+    points = scale_search([500], dimension=DIM, outlet=10, story=50, repeats=5, store=spec)
+    assert [(p.passages, p.store) for p in points] == [(500, spec)]
+    assert points[0].p50_ms > 0 and points[0].insert_s is not None
+    assert (points[0].store_mb is None) == (spec_name == "server")
+    rendered = render_scale(points)
+    assert rendered.startswith(f"one-outlet search in a library of ({spec}):\n        500 passages   p50 ")
+    if spec_name == "server":
+        from pymilvus import MilvusClient
+
+        assert not [c for c in MilvusClient(uri=spec).list_collections() if "bench_" in c]
