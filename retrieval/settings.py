@@ -51,10 +51,10 @@ class Settings(BaseSettings):
     # Answerability: a logistic model over retrieval.answerability.ANSWER_FEATURES, fitted by `storybot calibrate`;
     # an outlet is quoted when it clears the threshold.
     answer_weights: tuple[float, float, float, float, float, float, float, float, float, float, float, float,
-                          float] = (-0.8270, 2.2282, 2.0311, 1.2045, 2.6594, 1.7271, 5.6996, -1.4872, 0.0, 0.0, 0.0,
-                                    0.0, 0.0)
-    answer_bias: float = -2.8389
-    answer_threshold: float = Field(0.44, ge=0, le=1)
+                          float] = (-0.8885, 2.8849, 0.9118, 0.8641, 2.0167, 0.8712, 4.0370, -0.6876, 0.1121, 0.5363,
+                                    0.8649, 1.4805, 1.6708)
+    answer_bias: float = -3.2089
+    answer_threshold: float = Field(0.37, ge=0, le=1)
     # The reader: a cross-encoder that reads the question with each outlet's first candidates.
     reader: bool = Field(True, description="Read each outlet's first candidates with the trained reader "
                                            "(false: the faster path on dense, lexical and answer-type evidence only).")
@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     reader_extra: int = Field(3, ge=0, le=50, description="And how many of the first by dense and by lexical evidence alone.")
     reader_budget: int = Field(32, ge=1, le=500, description="(question, sentence) pairs the reader reads per "
                                "question, shared among the story's outlets (at least 3 each): its latency bound.")
-    reader_weight: float = Field(0.5, ge=0, description="How much the reader's probability adds to a sentence's relevance.")
+    reader_weight: float = Field(0.0, ge=0, description="How much the reader's probability adds to a sentence's "
+                                 "relevance (0: the reader informs answerability only; fitted by `storybot calibrate`).")
     # Mechanisms switched off, for measuring what each buys (`storybot eval --disable expansion`).
     disable: frozenset[Literal["expansion", "antecedent", "answer_type", "lexical", "answerability", "reader",
                                  "own_question"]] = frozenset()
