@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv (if missing) and install storybot with its test tools. Safe to run again.
+# Create .venv (if missing) and install storybot with its test tools and the torch extra (the export,
+# training and ONNX-versus-torch tests use it; storybot itself runs without it). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,6 @@ fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
 "${PIP[@]}" install --upgrade pip
-# Pin torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
+# Pin torch first: the torch extra's bare `torch` requirement would otherwise pull a multi-GB CUDA build.
 "${PIP[@]}" install "torch==2.13.0"
-"${PIP[@]}" install -e ".[test]"
+"${PIP[@]}" install -e ".[test,torch]"
