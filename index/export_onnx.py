@@ -7,9 +7,9 @@ embeds (and reads) with onnxruntime + tokenizers and never imports torch.
   smallest precision whose vectors keep cosine ≥ 0.9999 against sentence-transformers on every check
   sentence (seed articles' sentences and paragraphs, the dev questions and their gold quotes), into
   `index/data/onnx/all-minilm-l6-v2/` (model.onnx, tokenizer.json, manifest.json).
-- The reader (`--reader`): the cross-encoder's weights traced to ONNX and written next to them
-  (`retrieval/data/reader/model.onnx`, tokenizer.json, manifest.json). Its weights are fp16 already, so
-  fp16 weights in the graph lose nothing.
+- The reader (`--reader`): the cross-encoder's weights traced to ONNX and shipped beside them, where
+  `CrossEncoderReader` looks first (`retrieval/data/reader/onnx/`: model.onnx, tokenizer.json,
+  manifest.json). Its weights are fp16 already, so fp16 weights in the graph lose nothing.
 
 Each manifest records every file's sha256 and size, the source weights' sha256 and what made it; loading
 checks the sizes, the tests check the hashes.
@@ -34,6 +34,7 @@ from index.onnx_embedder import MANIFEST, MODEL_FILE, SHIPPED, TOKENIZER_FILE, O
 ROOT = Path(__file__).resolve().parent.parent
 THRESHOLD = 0.9999
 PRECISIONS = ("int8", "fp16", "fp32")  # smallest first
+READER_EXPORT = "onnx"  # the folder beside the reader's weights that CrossEncoderReader tries first
 SMALL = 1024  # initializers with fewer values (biases, layer norms) stay fp32: they cost nothing
 
 
@@ -192,7 +193,7 @@ def _refresh_size(folder: Path) -> None:
 
 
 def export_shipped_reader(folder: Path, say=print) -> dict:
-    """Export the reader whose weights are in `folder` to ONNX next to them, with fp16 weights (its
+    """Export the reader whose weights are in `folder` to ONNX in `folder/onnx/`, with fp16 weights (its
     weights are fp16: nothing is lost); returns the manifest written."""
     require_torch("exporting the reader to ONNX")
     from retrieval.reader import export_reader
@@ -205,12 +206,12 @@ def export_shipped_reader(folder: Path, say=print) -> dict:
         shutil.move(staging / MODEL_FILE, fp32)
         fp16_weights(fp32, staging / MODEL_FILE)
         manifest = {**base, "precision": "fp16", "exported_with": _versions(),
-                    "command": f"python -m index.export_onnx --reader {_shown(folder)}",
+                    "command": f"python -m index.export_onnx --no-embedder --reader {_shown(folder)}",
                     "model_sha256": file_sha256(staging / MODEL_FILE),
                     "model_size": (staging / MODEL_FILE).stat().st_size, "files": _files(staging)}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        _install(staging, folder)
-    say(f"reader: {manifest['model_size'] / 1e6:.1f} MB at {folder / MODEL_FILE}")
+        _install(staging, folder / READER_EXPORT)
+    say(f"reader: {manifest['model_size'] / 1e6:.1f} MB at {folder / READER_EXPORT / MODEL_FILE}")
     return manifest
 
 
@@ -227,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="The embedder's weights (auto: the smallest keeping cosine ≥ 0.9999).")
     parser.add_argument("--target", type=Path, default=SHIPPED, help="Where the embedder's export goes.")
     parser.add_argument("--reader", nargs="?", type=Path, const=ROOT / "retrieval" / "data" / "reader",
-                        help="Export the reader in this folder (default: the shipped one) next to its weights.")
+                        help="Also export the reader whose weights are in this folder (default: the shipped one) "
+                        "to its onnx/ subfolder.")
     parser.add_argument("--no-embedder", action="store_true", help="Export only the reader.")
     args = parser.parse_args(argv)
     from index.errors import StorybotError
