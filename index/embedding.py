@@ -98,9 +98,9 @@ class SentenceTransformerEmbedder:
         if self._model is not None:
             return
         target = resolve_model(self.name)
-        require_torch(f"embedding with sentence-transformers (STORYBOT_MODEL={self.name})")
         if not Path(target).is_dir():
             target = _cached_hub_model(self.name)
+        require_torch(f"embedding with sentence-transformers (STORYBOT_MODEL={self.name})")
         try:
             from transformers.utils import logging as hf_logging
 
