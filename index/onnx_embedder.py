@@ -1,11 +1,12 @@
-"""The light question path: the embedding model exported to ONNX once, run with onnxruntime + tokenizers.
+"""The light embedding path: an ONNX export of the model run with onnxruntime + tokenizers, no torch.
 
-`export_onnx` (which needs torch, so it runs where the model is loaded anyway: `storybot index build`,
-`storybot add`, or the first question) writes a folder holding `model.onnx`, the tokenizer and a manifest.
-`OnnxEmbedder` then embeds with no torch, transformers or sentence-transformers import: mean pooling
-over the attention mask and L2 normalisation in numpy, truncation at the model's max_seq_length, as
-sentence-transformers does. Its vectors match the PyTorch model's (cosine ≥ 0.9999, tested), and it
-keeps the PyTorch embedder's name, so vectors stored by either serve both.
+The packaged all-MiniLM-L6-v2's export ships with storybot (`SHIPPED`, made by `python -m
+index.export_onnx` with fp16 weights); another model is exported by `export_onnx` (which needs torch)
+into the model cache on first use. `OnnxEmbedder` embeds with no torch, transformers or
+sentence-transformers import: mean pooling over the attention mask and L2 normalisation in numpy,
+truncation at the model's max_seq_length, as sentence-transformers does. Its vectors match the PyTorch
+model's (cosine ≥ 0.9999, tested), and it keeps the PyTorch embedder's name, so vectors stored by
+either serve both.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ MANIFEST = "manifest.json"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 FORMAT = 1
+# The packaged all-MiniLM-L6-v2's export, shipped as package data (made by `python -m index.export_onnx`).
+SHIPPED = Path(__file__).resolve().parent / "data" / "onnx" / "all-minilm-l6-v2"
 
 
 class OnnxUnavailable(Exception):
@@ -43,14 +46,15 @@ def source_fingerprint(model_dir: Path) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def export_onnx(name: str, model_dir: Path, target: Path) -> dict:
-    """Export the sentence-transformers model in `model_dir` to ONNX in `target` (atomically)."""
+def export_onnx(name: str, model_dir: Path, target: Path, optimise: bool = True) -> dict:
+    """Export the sentence-transformers model in `model_dir` to ONNX in `target` (atomically); without
+    `optimise`, the graph is left as traced (standard operators only, for shrinking and shipping)."""
     with warnings.catch_warnings():  # the tracer's notes are for torch developers, not storybot users
         warnings.simplefilter("ignore")
-        return _export(name, Path(model_dir), Path(target))
+        return _export(name, Path(model_dir), Path(target), optimise)
 
 
-def _export(name: str, model_dir: Path, target: Path) -> dict:
+def _export(name: str, model_dir: Path, target: Path, optimise: bool) -> dict:
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -78,13 +82,15 @@ def _export(name: str, model_dir: Path, target: Path) -> dict:
                 "normalize": True, "dimension": int((getattr(model, "get_embedding_dimension", None)
                                                      or model.get_sentence_embedding_dimension)())}
     return write_export(_Hidden(bert), sample, "last_hidden_state", Path(model_dir) / TOKENIZER_FILE,
-                        Path(target), manifest)
+                        Path(target), manifest, optimise)
 
 
-def write_export(module, sample, output: str, tokenizer_file: Path, target: Path, manifest: dict) -> dict:
+def write_export(module, sample, output: str, tokenizer_file: Path, target: Path, manifest: dict,
+                 optimise: bool = True) -> dict:
     """Trace a BERT-shaped torch module (input_ids, attention_mask, token_type_ids → `output`) to ONNX,
-    optimise it, and write it with the tokenizer and `manifest` (plus the model's sha256 and size) to
-    `target` atomically: a reader of `target` sees the old export or the new one, never half of one."""
+    optimise it (unless told not to), and write it with the tokenizer and `manifest` (plus the model's
+    sha256 and size) to `target` atomically: a reader of `target` sees the old export or the new one,
+    never half of one."""
     import torch
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +104,8 @@ def write_export(module, sample, output: str, tokenizer_file: Path, target: Path
                               output_names=[output],
                               dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
                                             output: {0: "batch"} if output == "logits" else axes})
-        _optimise(staging / MODEL_FILE)
+        if optimise:
+            _optimise(staging / MODEL_FILE)
         shutil.copy(tokenizer_file, staging / TOKENIZER_FILE)
         manifest = {**manifest, "model_sha256": file_sha256(staging / MODEL_FILE),
                     "model_size": (staging / MODEL_FILE).stat().st_size}
@@ -178,9 +185,14 @@ class OnnxEmbedder:
         return manifest
 
     def verify(self) -> None:
-        """Check model.onnx against its recorded sha256 (a full read: done at export and in tests)."""
-        if file_sha256(self.folder / MODEL_FILE) != self.manifest["model_sha256"]:
-            raise OnnxUnavailable(f"the ONNX model at {self.folder / MODEL_FILE} does not match its manifest")
+        """Check model.onnx (and every file the manifest lists) against its recorded sha256 (a full read:
+        done after an export and in tests)."""
+        recorded = {name: entry["sha256"] for name, entry in self.manifest.get("files", {}).items()}
+        recorded[MODEL_FILE] = self.manifest["model_sha256"]
+        for name, sha256 in sorted(recorded.items()):
+            path = self.folder / name
+            if not path.is_file() or file_sha256(path) != sha256:
+                raise OnnxUnavailable(f"the ONNX export's {path} does not match its manifest")
 
     def warm_up(self) -> None:
         """Load the session and tokenizer; a no-op the second time."""

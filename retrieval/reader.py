@@ -21,7 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index.embedding import _say, model_folder, waiting
+from index.embedding import _say, model_folder, require_torch, waiting
 from index.errors import UsageError
 from index.onnx_embedder import MANIFEST, MODEL_FILE, TOKENIZER_FILE, OnnxUnavailable, open_session, remember_failed_export
 
@@ -92,6 +92,7 @@ class TorchReader:
     """Scores with the shipped weights in PyTorch: the fallback, and the reference the export is checked against."""
 
     def __init__(self, folder: Path = PACKAGED, threads: int = 2):
+        require_torch("scoring with the reader without its ONNX export")
         import torch
         from safetensors.torch import load_file
         from transformers import BertConfig, BertForSequenceClassification

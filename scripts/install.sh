@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Create .venv (if missing) and install storybot with its test tools. Safe to run again.
+# Create .venv (if missing) and install storybot. Safe to run again.
+#   scripts/install.sh          with the test tools and the torch extra: what CI and the tests need
+#                               (export, training and ONNX-versus-torch tests use torch)
+#   scripts/install.sh --plain  storybot alone: it embeds and reads through the shipped ONNX exports, no torch
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +14,10 @@ fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
 "${PIP[@]}" install --upgrade pip
-# Pin torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
+if [ "${1:-}" = "--plain" ]; then
+    "${PIP[@]}" install -e .
+    exit 0
+fi
+# Pin torch first: the torch extra's bare `torch` requirement would otherwise pull a multi-GB CUDA build.
 "${PIP[@]}" install "torch==2.13.0"
-"${PIP[@]}" install -e ".[test]"
+"${PIP[@]}" install -e ".[test,torch]"

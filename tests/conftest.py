@@ -31,6 +31,15 @@ hypothesis.settings.register_profile("long", max_examples=10_000, deadline=None,
                                      suppress_health_check=list(hypothesis.HealthCheck))
 hypothesis.settings.load_profile("ci")
 
+def _has_torch() -> bool:
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in ("torch", "transformers", "sentence_transformers"))
+
+
+needs_torch = pytest.mark.skipif(
+    not _has_torch(), reason="needs the torch extra (pip install -e '.[torch]'); storybot itself runs without it"
+)
 needs_basil = pytest.mark.skipif(
     not BASIL.is_dir(), reason=f"the BASIL corpus is not at {BASIL} (it is in the data set folder beside the project)"
 )

@@ -10,6 +10,7 @@ import pytest
 from index.embedding import FakeEmbedder, SentenceTransformerEmbedder, make_embedder
 from index.errors import ModelLoadError
 from index.embedding import DEFAULT_MODEL
+from tests.conftest import needs_torch
 
 TEXTS = ["Shoigu warned Lecornu.", "The French Ministry of Defense denied this a little later.", "Élysée"]
 
@@ -118,6 +119,7 @@ def test_missing_folder_raises_model_load_error(tmp_path):
 
 
 @pytest.mark.slow
+@needs_torch
 def test_folder_without_a_model_raises_model_load_error(tmp_path):
     name = str(tmp_path)
     with pytest.raises(ModelLoadError, match=rf"^cannot load embedding model {re.escape(repr(name))} from "

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from retrieval.reader import PACKAGED, CrossEncoderReader, FakeReader, make_reader, read_manifest
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, needs_torch
+
+SHIPPED_EXPORT = PACKAGED / "onnx" / "model.onnx"
 
 # (question, a sentence that answers it, a sentence on the same topic that does not)
 HAND_PAIRS = [
@@ -67,14 +69,19 @@ def test_the_reader_loads_offline_and_ranks_the_answering_sentence_first(onnx_re
 
 
 @pytest.mark.slow
-def test_onnx_matches_torch(onnx_reader):
-    torch_reader = CrossEncoderReader(export_root=None)
-    torch_reader.warm_up()
-    assert torch_reader.backend == "torch"
+@needs_torch
+def test_onnx_matches_torch(tmp_path):
+    """A full-precision export scores as torch does. (The shipped export may be quantised: its own check is
+    `python -m evaluation.export_reader --check`.)"""
+    from retrieval.reader import OnnxReader, TorchReader, export_reader, sigmoid
+
+    export_reader(PACKAGED, tmp_path / "fp32")
+    onnx_reader = OnnxReader(tmp_path / "fp32", read_manifest()["weights_sha256"])
+    torch_reader = TorchReader()
     long = "The committee heard evidence for many hours about the case. " * 30  # past 128 tokens: truncated alike
     for question, answering, other in HAND_PAIRS:
         sentences = [answering, other, long, "x"]
-        a, b = onnx_reader.score(question, sentences), torch_reader.score(question, sentences)
+        a, b = sigmoid(onnx_reader.logits(question, sentences)), sigmoid(torch_reader.logits(question, sentences))
         assert np.abs(a - b).max() < 2e-3, (question, a, b)
 
 
@@ -90,6 +97,7 @@ def test_scoring_through_onnx_imports_no_torch(onnx_reader):
 
 
 @pytest.mark.slow
+@needs_torch
 @pytest.mark.parametrize("max_length", [None, 128], ids=["default", "manifest-128"])
 def test_training_and_inference_tokenise_pairs_alike(max_length):
     from transformers import AutoTokenizer
@@ -116,3 +124,24 @@ def test_the_reader_ships_as_package_data():
     assert '"data/reader/*"' in text
     config = json.loads((PACKAGED / "config.json").read_text(encoding="utf-8"))
     assert config["architectures"] == ["BertForSequenceClassification"] and len(config["id2label"]) == 1
+
+
+def test_the_shipped_reader_export_matches_its_manifest_and_the_weights(tmp_path):
+    """The reader is on by default, so a plain install (no torch) scores only through this export."""
+    import tomllib
+
+    from index.hashing import file_sha256
+    from index.onnx_embedder import MANIFEST
+
+    export = SHIPPED_EXPORT.parent
+    assert SHIPPED_EXPORT.is_file(), "no reader export beside the weights"
+    manifest = json.loads((export / MANIFEST).read_text(encoding="utf-8"))
+    assert file_sha256(SHIPPED_EXPORT) == manifest["model_sha256"], "re-export the reader"
+    for name, entry in manifest.get("files", {}).items():  # what python -m index.export_onnx --reader records
+        assert file_sha256(export / name) == entry["sha256"], name
+    assert manifest["weights_sha256"] == read_manifest()["weights_sha256"] == file_sha256(PACKAGED / "model.safetensors")
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "data/reader/onnx/*" in project["tool"]["setuptools"]["package-data"]["retrieval"]
+    reader = CrossEncoderReader(export_root=tmp_path)  # the shipped export serves: nothing is exported
+    reader.warm_up()
+    assert reader.backend == "onnx" and not list(tmp_path.iterdir())

