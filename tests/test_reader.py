@@ -48,9 +48,18 @@ def test_the_fake_is_deterministic_bounded_and_prefers_shared_words():
 def test_the_shipped_reader_is_described_and_small():
     manifest = read_manifest()
     assert (PACKAGED / "model.safetensors").stat().st_size <= 100_000_000
-    for key in ("base_model", "seed", "epochs", "command", "data", "weights_sha256", "history"):
+    for key in ("base_model", "init", "seed", "epochs", "steps", "command", "data", "weights_sha256", "history"):
         assert key in manifest
-    assert not set(manifest["data"]["train_stories"]) & set(manifest["data"]["excluded_stories"])
+    assert "/tmp" not in json.dumps(manifest) and "/work" not in json.dumps(manifest)  # no run's folders
+
+
+def test_the_shipped_reader_never_trained_on_an_evaluation_story():
+    from evaluation.reader_data import dev_stories
+    from evaluation.written_questions import held_out
+
+    trained = {story for stories in read_manifest()["data"]["train_stories"].values() for story in stories}
+    assert trained and not trained & dev_stories()
+    assert not any(held_out(story) for story in trained)
 
 
 @pytest.fixture(scope="module")
