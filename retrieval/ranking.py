@@ -96,7 +96,7 @@ class Ranking:
     reader_weight: float = 0.0  # how much the reader's probability adds to a read candidate's relevance
     reader_depth: int = 6  # the reader reads this many of the first candidates by fused relevance…
     reader_extra: int = 3  # …and this many of the first by dense and by lexical evidence alone
-    reader_budget: int = 20  # (question, sentence) pairs read per question, shared among the outlets
+    reader_budget: int = 15  # (question, sentence) pairs read per question, shared among the outlets
 
 
 def rank_source(

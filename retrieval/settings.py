@@ -51,10 +51,10 @@ class Settings(BaseSettings):
     # Answerability: a logistic model over retrieval.answerability.ANSWER_FEATURES, fitted by `storybot calibrate`;
     # an outlet is quoted when it clears the threshold.
     answer_weights: tuple[float, float, float, float, float, float, float, float, float, float, float, float,
-                          float] = (-0.8919, 2.9096, 0.9275, 0.8596, 2.0163, 0.8631, 4.0356, -0.7026, 0.2839, 0.3277,
-                                    0.7829, 1.4827, 1.4859)
-    answer_bias: float = -3.2366
-    answer_threshold: float = Field(0.38, ge=0, le=1)
+                          float] = (-0.9238, 2.9570, 0.9455, 0.8459, 1.9958, 0.8629, 4.0298, -0.7061, 0.3725, 0.1526,
+                                    0.6648, 1.6196, 1.3017)
+    answer_bias: float = -3.2512
+    answer_threshold: float = Field(0.39, ge=0, le=1)
     # The reader: a cross-encoder that reads the question with each outlet's first candidates.
     reader: bool = Field(True, description="Read each outlet's first candidates with the trained reader "
                                            "(false: the faster path on dense, lexical and answer-type evidence only).")
@@ -62,7 +62,7 @@ class Settings(BaseSettings):
                               "one, or 'fake' for tests (the default when STORYBOT_MODEL=fake).")
     reader_depth: int = Field(6, ge=1, le=50, description="How many of each outlet's first candidates the reader reads.")
     reader_extra: int = Field(3, ge=0, le=50, description="And how many of the first by dense and by lexical evidence alone.")
-    reader_budget: int = Field(20, ge=1, le=500, description="(question, sentence) pairs the reader reads per "
+    reader_budget: int = Field(15, ge=1, le=500, description="(question, sentence) pairs the reader reads per "
                                "question, shared among the story's outlets (at least 3 each): its latency bound.")
     reader_weight: float = Field(0.0, ge=0, description="How much the reader's probability adds to a sentence's "
                                  "relevance (0: the reader informs answerability only; fitted by `storybot calibrate`).")
