@@ -1,7 +1,8 @@
 """The evaluation on the development questions, through the same path as `storybot eval`.
 
-It prints the figures (run with -s to see them) and fails when one falls below its floor. The floors
-sit below the figures docs/evaluation.md gives; they guard against regressions and are not targets.
+It prints the figures (run with -s to see them) and fails when one falls below its floor. Each floor
+sits two or three pairs below the shipped figure docs/evaluation.md gives, so a real regression fails
+it; they are not targets.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from retrieval.settings import Settings
 from tests.conftest import BASIL, DEV_QUESTIONS, PROJECT_ROOT, needs_basil, needs_dev_questions
 
 BASIL_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "basil_dev_questions.jsonl"
-OUR_SEED_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "seed_dev_questions.jsonl"
+SEED_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "seed_dev_questions.jsonl"
 
 
 def _evaluate(engine: Engine, path) -> evaluation.EvalReport:
@@ -30,16 +31,16 @@ def _evaluate(engine: Engine, path) -> evaluation.EvalReport:
 def test_seed_dev_questions(seed_engine):
     report = _evaluate(seed_engine, DEV_QUESTIONS)
     assert (report.questions, report.gold_pairs, report.null_pairs) == (12, 17, 7)
-    assert report.evidence_recall >= 0.7
-    assert report.abstain_accuracy >= 0.5
+    assert report.hits >= 10  # shipped: 12 of 17
+    assert report.abstains >= 6  # shipped: 7 of 7
 
 
 @pytest.mark.integration
-def test_our_seed_dev_questions(seed_engine):
-    report = _evaluate(seed_engine, OUR_SEED_QUESTIONS)
-    assert report.questions >= 20
-    assert report.evidence_recall >= 0.65
-    assert report.abstain_accuracy >= 0.3
+def test_seed_questions_of_the_project(seed_engine):
+    report = _evaluate(seed_engine, SEED_QUESTIONS)
+    assert (report.questions, report.gold_pairs, report.null_pairs) == (20, 25, 15)
+    assert report.hits >= 18  # shipped: 20 of 25
+    assert report.abstains >= 8  # shipped: 10 of 15
 
 
 @pytest.mark.integration
@@ -49,6 +50,6 @@ def test_basil_dev_questions(tmp_path_factory):
     engine = Engine(Settings(corpus=BASIL, home=tmp_path_factory.mktemp("basil-home")))
     engine.load()  # the build (about 2 minutes on 2 cores) stays out of the latency figures
     report = _evaluate(engine, BASIL_QUESTIONS)
-    assert report.questions >= 40
-    assert report.evidence_recall >= 0.45
-    assert report.abstain_accuracy >= 0.5
+    assert (report.questions, report.gold_pairs, report.null_pairs) == (90, 177, 93)
+    assert report.hits >= 106  # shipped: 109 of 177
+    assert report.abstains >= 71  # shipped: 74 of 93
