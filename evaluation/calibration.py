@@ -12,8 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.answerability import ANSWER_FEATURES
-from retrieval.engine import Engine
-from evaluation.harness import EvalQuestion
 
 
 @dataclass
@@ -29,18 +27,6 @@ class Fitted:
         weights = "[" + ",".join(f"{w:.4f}" for w in self.weights) + "]"
         return (f"STORYBOT_ANSWER_WEIGHTS={weights}\nSTORYBOT_ANSWER_BIAS={self.bias:.4f}\n"
                 f"STORYBOT_ANSWER_THRESHOLD={self.threshold:.2f}\n")
-
-
-def outlet_features(engine: Engine, questions: list[EvalQuestion]) -> tuple[np.ndarray, np.ndarray]:
-    """Features and gold labels (1 = the outlet answers) for every (question, outlet) pair."""
-    rows, labels = [], []
-    for question in questions:
-        story = question.story or engine.library.story_of(question.gold)
-        for item in engine.evidence(question.q, story):
-            if item.features and item.source.source_id in question.gold:
-                rows.append(item.features)
-                labels.append(question.gold[item.source.source_id] is not None)
-    return np.asarray(rows, dtype=np.float64), np.asarray(labels, dtype=np.float64)
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 4000, rate: float = 0.5):
@@ -72,4 +58,4 @@ def fit(x: np.ndarray, y: np.ndarray) -> Fitted:
     return Fitted(tuple(float(w) for w in weights), float(bias), round(best[1], 2), best[2], best[3], len(y))
 
 
-__all__ = ["ANSWER_FEATURES", "Fitted", "fit", "fit_logistic", "outlet_features"]
+__all__ = ["ANSWER_FEATURES", "Fitted", "fit", "fit_logistic"]

@@ -8,7 +8,6 @@ null is right when the outlet is not covered and nothing is quoted.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable
@@ -136,6 +135,3 @@ def run(name: str, questions: list[EvalQuestion], ask: Callable[[EvalQuestion], 
         latencies.append(time.perf_counter() - started)
     return score(name, questions, answers, latencies)
 
-
-def dump(report: EvalReport) -> str:
-    return json.dumps(report.model_dump(), ensure_ascii=False)

@@ -256,11 +256,6 @@ class Catalog:
         """(source id, story id) of a stored source with exactly this text, if any."""
         return self.db.execute("SELECT id, story_id FROM sources WHERE sha256=? LIMIT 1", (sha256,)).fetchone()
 
-    def origin_of(self, source_id: str) -> tuple[str | None, str | None]:
-        """(origin, sha256 of the raw input) a source was read from."""
-        row = self.db.execute("SELECT origin, raw_sha256 FROM sources WHERE id=?", (source_id,)).fetchone()
-        return (row[0], row[1]) if row else (None, None)
-
     def passages(self, source: Source) -> list[Passage]:
         """The source's passages in reading order, their text cut from the stored text."""
         rows = self.db.execute(

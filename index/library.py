@@ -81,11 +81,9 @@ class StoryPassages:
 
     story: Story
     passages: list[Passage]
-    by_pid: dict[int, Passage] = field(default_factory=dict)
     of_source: dict[str, list[Passage]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.by_pid = {p.pid: p for p in self.passages}
         for p in self.passages:
             self.of_source.setdefault(p.source_id, []).append(p)
 

@@ -20,11 +20,3 @@ def convex(dense: np.ndarray, lexical: np.ndarray, dense_weight: float) -> np.nd
         raise ValueError(f"dense_weight must be within [0, 1], got {dense_weight}")
     return dense_weight * np.asarray(dense, dtype=np.float64) + (1.0 - dense_weight) * np.asarray(lexical, dtype=np.float64)
 
-
-def reciprocal_rank(rankings: list[list[int]], k: int = 60) -> dict[int, float]:
-    """Reciprocal rank fusion: each id scores Σ 1/(k + rank) over the rankings that hold it."""
-    fused: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
-    return dict(sorted(fused.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.fusion import convex, max_normalize, reciprocal_rank
+from retrieval.fusion import convex, max_normalize
 
 
 # --- max_normalize ---------------------------------------------------------------------------------
@@ -84,54 +84,3 @@ def test_convex_rejects_weights_outside_the_unit_interval(weight, shown):
         convex(np.array([1.0]), np.array([1.0]), weight)
 
 
-# --- reciprocal_rank ---------------------------------------------------------------------------------
-
-
-def test_reciprocal_rank_orders_by_fused_score():
-    fused = reciprocal_rank([[1, 2, 3], [3, 1, 2]])
-    assert list(fused) == [1, 3, 2]
-    assert fused[1] == pytest.approx(1 / 61 + 1 / 62)
-    assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
-    assert fused[2] == pytest.approx(1 / 62 + 1 / 63)
-
-
-def test_reciprocal_rank_item_in_one_ranking_only():
-    fused = reciprocal_rank([[7], [8, 7]])
-    assert fused == {7: pytest.approx(1 / 61 + 1 / 62), 8: pytest.approx(1 / 61)}
-    assert list(fused) == [7, 8]
-
-
-def test_reciprocal_rank_ties_break_by_id():
-    assert list(reciprocal_rank([[5, 2], [2, 5]])) == [2, 5]
-    assert list(reciprocal_rank([[9], [4]])) == [4, 9]
-
-
-def test_reciprocal_rank_k_controls_the_scores():
-    assert reciprocal_rank([[1, 2]], k=0) == {1: 1.0, 2: 0.5}
-    assert reciprocal_rank([[1, 2]], k=10) == {1: pytest.approx(1 / 11), 2: pytest.approx(1 / 12)}
-
-
-def test_reciprocal_rank_small_k_favours_the_top_of_one_ranking():
-    rankings = [[1, 2, 3, 4], [4, 3, 2, 1], [1, 4, 2, 3]]
-    assert next(iter(reciprocal_rank(rankings, k=0))) == 1
-
-
-def test_reciprocal_rank_empty():
-    assert reciprocal_rank([]) == {}
-    assert reciprocal_rank([[], []]) == {}
-
-
-def test_bm25_matches_bm25s_scores():
-    import bm25s
-
-    from retrieval.lexical import BM25
-
-    rng = np.random.default_rng(3)
-    vocabulary = [f"w{i}" for i in range(40)]
-    documents = [list(rng.choice(vocabulary, size=int(rng.integers(1, 30)))) for _ in range(60)]
-    reference = bm25s.BM25()
-    reference.index(documents, show_progress=False)
-    ours = BM25(documents)
-    for _ in range(20):
-        query = sorted(set(rng.choice(vocabulary + ["unseen"], size=int(rng.integers(1, 6)))))
-        np.testing.assert_allclose(ours.scores(query), reference.get_scores(query), rtol=1e-5, atol=1e-6)

@@ -14,7 +14,6 @@ from index.ingest.decoding import normalise_newlines
 
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body|<meta|<title|<article)",
                          re.IGNORECASE | re.DOTALL)
-_BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
 def looks_like_html(raw: bytes) -> bool:
