@@ -18,6 +18,9 @@ ANSWER_FEATURES = ("relevance", "margin", "coverage", "entity_coverage", "dense"
                    "story_predicate", "reader", "reader_margin", "story_reader", "reader_max", "reader_max_gap")
 
 
+_ENTITY_COVERAGE = ANSWER_FEATURES.index("entity_coverage")
+
+
 @dataclass(frozen=True)
 class StoryEvidence:
     """What the best sentences of all the story's outlets say together, for features that compare outlets."""
@@ -81,7 +84,13 @@ class Answerability:
         return float(1.0 / (1.0 + np.exp(-z)))
 
     def covers(self, features: list[float]) -> bool:
-        """Tell whether the outlet is quoted: it has a candidate and, when enabled, clears the bar."""
+        """Tell whether the outlet is quoted: it has a candidate and, when enabled, clears the bar.
+
+        An article that holds none of the names the question asks about (entity coverage 0: not one of
+        them, nor an alias) is not reporting on them, whatever the other evidence says.
+        """
         if not features:
             return False
-        return not self.enabled or self.probability(features) >= self.threshold
+        if not self.enabled:
+            return True
+        return features[_ENTITY_COVERAGE] > 0.0 and self.probability(features) >= self.threshold

@@ -535,7 +535,9 @@ async def test_feedback_lists_the_votes_the_bot_stored(tmp_path, with_corpus):
         (corpus / "story" / name).write_bytes((SEEDS / name).read_bytes())
     where = ("--corpus", str(corpus)) if with_corpus else ()
     assert "No votes yet" in fast("feedback", *where, index_dir=home).stdout
-    engine = Engine(Settings(home=home, model="fake", corpus=corpus if with_corpus else None), embedder=FakeEmbedder())
+    # every outlet quoted (answerability off), so the export has quotes to carry whatever the fake reader says
+    engine = Engine(Settings(home=home, model="fake", corpus=corpus if with_corpus else None,
+                             disable=frozenset({"answerability"})), embedder=FakeEmbedder())
     answer_id = await _vote_as_the_bot_does(engine, "What did Paris deny?", [(10, "up"), (10, "down"), (11, "up")])
     engine.library.close()
     result = fast("feedback", "--json", *where, index_dir=home)

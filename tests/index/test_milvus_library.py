@@ -139,4 +139,4 @@ def test_no_command_prints_a_traceback_or_a_client_warning(spec, tmp_path):
         assert result.returncode == 0, f"storybot {' '.join(command)}: {result.stderr}"
         for noise in NOISE:
             assert noise not in result.stderr, f"storybot {' '.join(command)} printed {noise!r}:\n{result.stderr}"
-    assert result.stdout == "removed ap\n"
+    assert result.stdout == "removed ap\ndeleted the story bridge (no source left)\n"

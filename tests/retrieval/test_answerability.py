@@ -109,11 +109,18 @@ def test_answerability_needs_one_value_per_feature():
         _relevance_only().covers([0.5] * (N + 1))
 
 
+def _with_relevance(relevance: float) -> list[float]:
+    """Features with this relevance, an article holding the question's names, everything else 0."""
+    features = [relevance] + [0.0] * (N - 1)
+    features[ANSWER_FEATURES.index("entity_coverage")] = 1.0
+    return features
+
+
 def test_covers_at_or_above_the_threshold():
     model = _relevance_only()
-    assert not model.covers([0.49] + [0.0] * (N - 1))
-    assert model.covers([0.5] + [0.0] * (N - 1))  # exactly at the bar
-    assert model.covers([0.51] + [0.0] * (N - 1))
+    assert not model.covers(_with_relevance(0.49))
+    assert model.covers(_with_relevance(0.5))  # exactly at the bar
+    assert model.covers(_with_relevance(0.51))
 
 
 def test_disabled_quotes_any_outlet_with_features():
@@ -176,3 +183,12 @@ def test_with_answerability_disabled_every_outlet_with_sentences_is_quoted(tmp_p
         for outlet in engine.ask(question).outlets:
             assert outlet.covered == bool(found[outlet.source_id].ranked)
             assert outlet.covered == bool(outlet.quotes)
+
+
+def test_an_article_without_any_name_the_question_asks_about_is_never_covered():
+    certain = Answerability(weights=(0.0,) * len(ANSWER_FEATURES), bias=10.0, threshold=0.5)
+    features = [0.9] * len(ANSWER_FEATURES)
+    assert certain.covers(features)
+    features[ANSWER_FEATURES.index("entity_coverage")] = 0.0
+    assert not certain.covers(features)
+    assert Answerability(certain.weights, certain.bias, certain.threshold, enabled=False).covers(features)
