@@ -356,8 +356,8 @@ def eval_(questions: Annotated[Path, typer.Argument(help="JSONL questions with g
 
 @app.command()
 def calibrate(sets: Annotated[list[str], typer.Argument(
-                  help="QUESTIONS.jsonl[@CORPUS][:held-out] (corpus default: the library; :held-out keeps the "
-                       "stories of the reader's held-out fold).")],
+                  help="QUESTIONS.jsonl, QUESTIONS.jsonl@CORPUS or QUESTIONS.jsonl@CORPUS:held-out (corpus default: "
+                       "the library; :held-out keeps the stories of the reader's held-out fold).")],
               loso: Annotated[bool, typer.Option("--loso", help="Also report leave-one-story-out figures.")] = False,
               disable: Annotated[Optional[list[str]], typer.Option(
                   help="Switch a ranking mechanism off (expansion, antecedent, answer_type, lexical, reader) to "
