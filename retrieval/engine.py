@@ -101,7 +101,7 @@ class Engine:
         return Answer(question=asked.text, story=story, outlets=outlets, differences=differing_values(quoted))
 
     def evidence(self, question: Question | str, story_id: str | None = None) -> list[OutletEvidence]:
-        """Rank every source's sentences, let the reader read the first ones, and gather the features."""
+        """Rank every source's sentences, let the reader read the first ones, and gather the answerability features."""
         if isinstance(question, str):
             question = analyse_question(question, self.settings.max_question_chars)
         library = self.load()
@@ -132,7 +132,8 @@ class Engine:
         return found
 
     def _read(self, question: Question, found: list[OutletEvidence]) -> None:
-        """Let the reader read every outlet's first candidates in one batch, and re-rank them by what it says."""
+        """Let the reader read every outlet's first candidates in one batch and record its probabilities (with a
+        reader weight, they also re-rank what it read)."""
         cap = read_cap(self.ranking, sum(1 for item in found if item.ranked))
         chosen = [to_read(item.ranked, self.ranking, cap) for item in found]
         texts = [item.source.text[item.ranked[k].span[0] : item.ranked[k].span[1]]
