@@ -37,7 +37,7 @@ from collections import Counter
 from pathlib import Path
 
 from evaluation.harness import load_questions, normalize
-from evaluation.written_questions import held_out, read_written, resolve
+from evaluation.written_questions import held_out, parse_set, read_written, resolve
 from index.hashing import file_sha256
 from index.sentences import sentence_spans
 
@@ -128,10 +128,10 @@ def dev_stories() -> set[str]:
 
 
 def _spec(value: str) -> tuple[Path, Path]:
-    questions, _, corpus = value.partition("@")
-    if not corpus:
-        raise argparse.ArgumentTypeError("expected QUESTIONS.jsonl@CORPUS_DIR")
-    return Path(questions), Path(corpus)
+    questions, corpus, held = parse_set(value)
+    if corpus is None or held:
+        raise argparse.ArgumentTypeError("expected QUESTIONS.jsonl@CORPUS_DIR (the held-out fold is never read)")
+    return questions, corpus
 
 
 def main(argv: list[str] | None = None) -> None:
