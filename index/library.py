@@ -129,7 +129,7 @@ class Library:
         if self._store is None:
             model = _model_slug(self.embedder.name)
             self._store = open_store(self.store_spec, self.home / "stores" / model, self._dimension(),
-                                     name=f"{self.library_id()}_{model}")
+                                     name=f"{self.library_id()}_{model}", model=self.embedder.name)
         return self._store
 
     def library_id(self) -> str:

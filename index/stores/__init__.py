@@ -11,18 +11,20 @@ from index.stores.base import VectorStore
 FORMS = "faiss, milvus:PATH.db (Milvus Lite) or http(s)://host:port (a Milvus server)"
 
 
-def open_store(spec: str, folder: Path, dimension: int, name: str | None = None) -> VectorStore:
+def open_store(spec: str, folder: Path, dimension: int, name: str | None = None, model: str | None = None
+               ) -> VectorStore:
     """Open the store named by `spec` for one model's vectors; `folder` is that model's data folder.
 
     `name` tells this store apart from others kept in the same Milvus file or server (default: the folder's
     name); the library passes its own id with the model's, so two libraries never share a collection.
+    `model` names the embedding model: a FAISS store records it and refuses to open for another.
     """
     spec = spec.strip()
     folder = Path(folder)
     if spec == "faiss":
         from index.stores.faiss_store import FaissStore
 
-        return FaissStore(folder, dimension)
+        return FaissStore(folder, dimension, model)
     collection = "storybot_" + re.sub(r"[^A-Za-z0-9_]", "_", name or folder.name)[:200]
     if spec.startswith("milvus:") and spec.endswith(".db") and len(spec) > len("milvus:.db"):
         from index.stores.milvus_store import MilvusStore

@@ -1,7 +1,8 @@
 """The embedded vector store: a FAISS `IndexIDMap2` over inner product, saved atomically in one folder.
 
-Files: `vectors.faiss` (the index, ids = catalog passage ids) and `vectors.json` (generation, count,
-dimension, sha256 of the index file). A flush writes a temporary file, fsyncs it and renames it over the
+Files: `vectors.faiss` (the index, ids = catalog passage ids) and `vectors.json` (format, the model whose
+vectors it holds, generation, count, dimension, sha256 of the index file); a store written in a newer
+format or for another model is refused on load with the way to rebuild it. A flush writes a temporary file, fsyncs it and renames it over the
 old one, then the sidecar the same way, so a kill -9 leaves the old or the new index; a sidecar that does
 not match is "unknown generation", and the library re-diffs against the catalog.
 
@@ -25,6 +26,7 @@ from index.hashing import file_sha256
 INDEX_FILE = "vectors.faiss"
 SIDECAR = "vectors.json"
 FIX = "delete that folder and run `storybot index build` to refill it from the catalog"
+FORMAT = 1
 
 
 def _write_atomically(target: Path, write) -> None:
@@ -43,9 +45,10 @@ def _write_atomically(target: Path, write) -> None:
 class FaissStore:
     """Vectors by passage key in a FAISS IndexIDMap2(IndexFlatIP), persisted in `folder`."""
 
-    def __init__(self, folder: Path, dimension: int):
+    def __init__(self, folder: Path, dimension: int, model: str | None = None):
         self.folder = Path(folder)
         self.dimension = int(dimension)
+        self.model = model
         self._generation: int | None = None
         self._clean_leftovers()
         index_path = self.folder / INDEX_FILE
@@ -73,6 +76,17 @@ class FaissStore:
         sidecar = self.folder / SIDECAR
         try:
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        if not isinstance(meta, dict):
+            meta = {}
+        if isinstance(meta.get("format"), int) and meta["format"] > FORMAT:
+            raise StoreError(f"the vector store {index_path} was written by a newer storybot (format {meta['format']}); "
+                             f"upgrade storybot, or {FIX}")
+        if self.model and meta.get("model") not in (None, self.model):
+            raise StoreError(f"the vector store {index_path} holds vectors of the model {meta['model']!r}, not "
+                             f"{self.model!r}; {FIX}")
+        try:
             if meta["sha256"] == file_sha256(index_path) and meta["count"] == index.ntotal:
                 self._generation = int(meta["generation"])
         except (OSError, ValueError, KeyError, TypeError):
@@ -136,8 +150,8 @@ class FaissStore:
         index_path = self.folder / INDEX_FILE
         data = faiss.serialize_index(self.index)
         _write_atomically(index_path, lambda handle: handle.write(data.tobytes()))
-        meta = {"generation": int(generation), "count": int(self.index.ntotal), "dimension": self.dimension,
-                "sha256": file_sha256(index_path)}
+        meta = {"format": FORMAT, "model": self.model, "generation": int(generation), "count": int(self.index.ntotal),
+                "dimension": self.dimension, "sha256": file_sha256(index_path)}
         _write_atomically(self.folder / SIDECAR, lambda handle: handle.write(json.dumps(meta).encode("utf-8")))
         self._generation = int(generation)
 

@@ -136,6 +136,22 @@ def test_faiss_corrupt_file_and_wrong_dimension_are_refused(tmp_path):
         open_store("faiss", tmp_path / "m", DIM)
 
 
+def test_a_faiss_store_records_its_model_and_format_and_refuses_another(tmp_path):
+    store = open_store("faiss", tmp_path / "m", DIM, model="all-MiniLM-L6-v2")
+    store.add(np.arange(3, dtype=np.int64), _vectors(3))
+    store.flush(2)
+    meta = json.loads((tmp_path / "m" / "vectors.json").read_text())
+    assert meta["format"] == 1 and meta["model"] == "all-MiniLM-L6-v2"
+    assert open_store("faiss", tmp_path / "m", DIM, model="all-MiniLM-L6-v2").synced_generation() == 2
+    with pytest.raises(StoreError, match="holds vectors of the model 'all-MiniLM-L6-v2', not 'mpnet'; delete that"):
+        open_store("faiss", tmp_path / "m", DIM, model="mpnet")
+    (tmp_path / "m" / "vectors.json").write_text(json.dumps({**meta, "format": 7}))
+    with pytest.raises(StoreError, match="written by a newer storybot \\(format 7\\); upgrade storybot, or delete"):
+        open_store("faiss", tmp_path / "m", DIM, model="all-MiniLM-L6-v2")
+    (tmp_path / "m" / "vectors.json").write_text("[1, 2]")
+    assert open_store("faiss", tmp_path / "m", DIM, model="all-MiniLM-L6-v2").synced_generation() is None
+
+
 def test_faiss_sidecar_mismatch_means_unknown_generation(tmp_path):
     store = open_store("faiss", tmp_path / "m", DIM)
     store.add(np.arange(3, dtype=np.int64), _vectors(3))
