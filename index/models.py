@@ -10,6 +10,12 @@ from pydantic import BaseModel
 PassageKind = Literal["body", "headline", "furniture"]
 
 
+def source_label(outlet: str, source_id: str) -> str:
+    """How an article is named to a reader: "DW (000_5ace…)", or the id alone when the outlet is unknown and
+    was named after the file ("courier-fire", not "courier-fire (courier-fire)")."""
+    return source_id if outlet in (source_id, "") or source_id in outlet else f"{outlet} ({source_id})"
+
+
 class Source(BaseModel):
     """One outlet's article: its stored text and what is known about it."""
 

@@ -12,7 +12,8 @@ from index.library import Library, StoryPassages, open_library
 from index.models import Source, SourceSummary, StorySummary
 from retrieval import expansion
 from retrieval.answerability import Answerability, answer_features, story_evidence
-from retrieval.comparison import Comparison, compare_story, differing_values
+from retrieval.comparison import Comparison, compare_story
+from retrieval.quantities import differing_values
 from retrieval.composition import OutletEvidence, credit_lines, outlet_answer
 from retrieval.lexical import StoryLexicon
 from retrieval.models import Answer
@@ -151,11 +152,14 @@ class Engine:
         view, _ = self.view(story_id)
         pids = np.asarray([p.pid for p in view.passages], dtype=np.int64)
         vectors = dict(zip(pids.tolist(), library.store.get(pids))) if len(pids) else {}
-        topic_vector = None
+        topic_vector = about = None
         if topic is not None:
             topic = clean_question(topic, self.settings.max_question_chars)
             topic_vector = self.embedder.embed([topic])[0]
-        return compare_story(view, vectors, topic_vector)
+            if self.reader is not None:
+                def about(passages):
+                    return self.reader.score(topic, [p.text for p in passages])
+        return compare_story(view, vectors, topic_vector, about)
 
     def stories(self) -> list[StorySummary]:
         return self.library.stories()

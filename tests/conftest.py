@@ -19,6 +19,7 @@ SHARED = PROJECT_ROOT.parent / "shared"
 BASIL = SHARED / "corpora" / "basil"
 DEV_QUESTIONS = SHARED / "eval" / "dev_questions.jsonl"
 NEWSWCL50 = SHARED / "corpora" / "newswcl50"
+ALLSIDES = SHARED / "corpora" / "allsides"
 DENIAL_SENTENCE = "The French Ministry of Defense denied this a little later."
 
 # One ONNX export of the model serves the whole session (and the CLI subprocesses), whatever home a test uses.
@@ -45,6 +46,9 @@ needs_basil = pytest.mark.skipif(
 )
 needs_newswcl50 = pytest.mark.skipif(
     not NEWSWCL50.is_dir(), reason=f"the five-outlet corpus is not at {NEWSWCL50} (it is in the data set folder beside the project)"
+)
+needs_allsides = pytest.mark.skipif(
+    not ALLSIDES.is_dir(), reason=f"the allsides corpus is not at {ALLSIDES} (it is in the data set folder beside the project)"
 )
 needs_dev_questions = pytest.mark.skipif(
     not DEV_QUESTIONS.is_file(), reason=f"the dev questions are not at {DEV_QUESTIONS} (the data set folder beside the project is absent)"
