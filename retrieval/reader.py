@@ -57,8 +57,8 @@ def _tokenizer(path: Path, max_length: int = MAX_LENGTH):
     return tokenizer
 
 
-def _encode(tokenizer, question: str, sentences: list[str]) -> dict[str, np.ndarray]:
-    encoded = tokenizer.encode_batch([(question, s) for s in sentences])
+def _encode(tokenizer, pairs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
+    encoded = tokenizer.encode_batch(pairs)
     return {"input_ids": np.asarray([e.ids for e in encoded], dtype=np.int64),
             "attention_mask": np.asarray([e.attention_mask for e in encoded], dtype=np.int64),
             "token_type_ids": np.asarray([e.type_ids for e in encoded], dtype=np.int64)}
@@ -84,8 +84,8 @@ class OnnxReader:
         except Exception as exc:
             raise OnnxUnavailable(f"the reader's ONNX model at {self.folder} cannot be loaded ({type(exc).__name__})") from None
 
-    def logits(self, question: str, sentences: list[str]) -> np.ndarray:
-        return self._session.run(None, _encode(self._tokenizer, question, sentences))[0][:, 0]
+    def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        return self._session.run(None, _encode(self._tokenizer, pairs))[0][:, 0]
 
 
 class TorchReader:
@@ -104,10 +104,10 @@ class TorchReader:
         self._tokenizer = _tokenizer(model_folder(TOKENIZER_MODEL) / TOKENIZER_FILE,
                                      int(read_manifest(folder).get("max_length", MAX_LENGTH)))
 
-    def logits(self, question: str, sentences: list[str]) -> np.ndarray:
+    def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         import torch
 
-        feed = {k: torch.from_numpy(v) for k, v in _encode(self._tokenizer, question, sentences).items()}
+        feed = {k: torch.from_numpy(v) for k, v in _encode(self._tokenizer, pairs).items()}
         with torch.no_grad():
             return self.model(**feed).logits[:, 0].float().numpy()
 
@@ -121,7 +121,7 @@ def export_reader(folder: Path, target: Path) -> dict:
     manifest = read_manifest(folder)
     reference = TorchReader(folder)
     sample = {k: torch.from_numpy(v)
-              for k, v in _encode(reference._tokenizer, "a question?", ["a sample sentence", "another"]).items()}
+              for k, v in _encode(reference._tokenizer, [("a question?", "a sample sentence"), ("a question?", "another")]).items()}
 
     class _Logits(torch.nn.Module):
         def __init__(self, inner):
@@ -135,7 +135,7 @@ def export_reader(folder: Path, target: Path) -> dict:
         warnings.simplefilter("ignore")
         return write_export(_Logits(reference.model), sample, "logits",
                             model_folder(TOKENIZER_MODEL) / TOKENIZER_FILE, Path(target),
-                            {"format": FORMAT, "model": "storybot-reader", "weights_sha256": manifest["weights_sha256"],
+                            {"format": FORMAT, "model": "storybot-" + manifest.get("task", "reader"), "weights_sha256": manifest["weights_sha256"],
                              "max_length": int(manifest.get("max_length", MAX_LENGTH))})
 
 
@@ -164,7 +164,7 @@ class CrossEncoderReader:
         with self._lock:
             if self._impl is None:
                 self._impl, self.backend = self._choose()
-                self._impl.logits("warm-up", ["warm-up"])  # first-run kernel set-up, paid at load
+                self._impl.logits([("warm-up", "warm-up")])  # first-run kernel set-up, paid at load
 
     def _choose(self):
         sha = read_manifest(self.folder)["weights_sha256"]
@@ -194,11 +194,23 @@ class CrossEncoderReader:
             return TorchReader(self.folder, self.threads), "torch"
 
     def score(self, question: str, sentences: list[str]) -> np.ndarray:
-        """Probabilities, one per sentence, from one batch (pairs truncated to 128 tokens)."""
+        """Probabilities, one per sentence, from one batch (pairs truncated to the manifest's max_length)."""
         if not sentences:
             return np.zeros(0, dtype=np.float64)
         self.warm_up()
-        return sigmoid(self._impl.logits(question, sentences))
+        return sigmoid(self._impl.logits([(question, s) for s in sentences]))
+
+    def score_pairs(self, pairs: list[tuple[str, str]], batch: int = 32) -> np.ndarray:
+        """Probabilities for many (first, second) pairs, read in batches of similar length (less padding)."""
+        out = np.zeros(len(pairs), dtype=np.float64)
+        if not pairs:
+            return out
+        self.warm_up()
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        for at in range(0, len(order), batch):
+            rows = order[at : at + batch]
+            out[rows] = sigmoid(self._impl.logits([pairs[i] for i in rows]))
+        return out
 
 
 _WORD = re.compile(r"\w+")
