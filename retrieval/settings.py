@@ -51,10 +51,10 @@ class Settings(BaseSettings):
     # Answerability: a logistic model over retrieval.answerability.ANSWER_FEATURES, fitted by `storybot calibrate`;
     # an outlet is quoted when it clears the threshold.
     answer_weights: tuple[float, float, float, float, float, float, float, float, float, float, float, float,
-                          float] = (-0.9238, 2.9570, 0.9455, 0.8459, 1.9958, 0.8629, 4.0298, -0.7061, 0.3725, 0.1526,
-                                    0.6648, 1.6196, 1.3017)
-    answer_bias: float = -3.2512
-    answer_threshold: float = Field(0.39, ge=0, le=1)
+                          float] = (-0.9153, 2.8349, 0.9029, 0.7178, 1.9219, 0.8474, 4.0117, -0.7565, 0.1832, 0.1565,
+                                    0.5282, 1.7978, 1.1209)
+    answer_bias: float = -2.9987
+    answer_threshold: float = Field(0.34, ge=0, le=1)
     # The reader: a cross-encoder that reads the question with each outlet's first candidates.
     reader: bool = Field(True, description="Read each outlet's first candidates with the trained reader "
                                            "(false: the faster path on dense, lexical and answer-type evidence only).")

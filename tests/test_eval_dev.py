@@ -31,7 +31,7 @@ def _evaluate(engine: Engine, path) -> evaluation.EvalReport:
 def test_seed_dev_questions(seed_engine):
     report = _evaluate(seed_engine, DEV_QUESTIONS)
     assert (report.questions, report.gold_pairs, report.null_pairs) == (12, 17, 7)
-    assert report.hits >= 10  # shipped: 12 of 17
+    assert report.hits >= 11  # shipped: 13 of 17
     assert report.abstains >= 6  # shipped: 7 of 7
 
 
@@ -51,5 +51,5 @@ def test_basil_dev_questions(tmp_path_factory):
     engine.load()  # the build (about 2 minutes on 2 cores) stays out of the latency figures
     report = _evaluate(engine, BASIL_QUESTIONS)
     assert (report.questions, report.gold_pairs, report.null_pairs) == (90, 177, 93)
-    assert report.hits >= 106  # shipped: 109 of 177
-    assert report.abstains >= 71  # shipped: 74 of 93
+    assert report.hits >= 113  # shipped: 116 of 177
+    assert report.abstains >= 68  # shipped: 71 of 93
