@@ -530,7 +530,7 @@ def discord(sync: Annotated[bool, typer.Option("--sync", help="Sync slash comman
             clear_guild: Annotated[bool, typer.Option("--clear-guild", help="With --sync: remove the guild's copies "
                                                                            "and sync globally.")] = False) -> None:
     """Run the Discord bot (token from STORYBOT_DISCORD_TOKEN or .env)."""
-    from bot.discord_bot import run_discord
+    from bot.discord.bot import run_discord
 
     if clear_guild and not sync:
         raise UsageError("--clear-guild goes with --sync")

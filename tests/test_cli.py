@@ -256,12 +256,12 @@ def test_story_use_sets_the_default_story_shown_by_stories_and_used_by_ask(tmp_p
 def test_the_bot_answers_an_unbound_channel_from_the_story_chosen_with_story_use(tmp_path):
     from types import SimpleNamespace
 
-    from bot.discord_bot import StoryCog
-    from bot.discord_settings import DiscordSettings
+    from bot.discord.settings import DiscordSettings
+    from bot.discord.story_cog import StoryCog
     from index.embedding import FakeEmbedder
     from retrieval.engine import Engine
     from retrieval.settings import Settings
-    from tests.discord_fake import snowflake_token
+    from tests.bot.discord.fake import snowflake_token
 
     home = tmp_path / "home"
     _fake("add", str(_write(tmp_path / "bridge", "ap.txt").parent), home=home)
@@ -505,19 +505,22 @@ async def _vote_as_the_bot_does(engine, question: str, votes: list[tuple[int, st
     """Answer through the Discord cog (which stores the answer) and click its vote buttons; return the answer id."""
     from types import SimpleNamespace
 
-    from bot.discord_bot import StoryCog
-    from bot.discord_layout import parse_custom_id
-    from bot.discord_settings import DiscordSettings
-    from tests.discord_fake import snowflake_token
+    from bot.discord.button_cog import ButtonCog
+    from bot.discord.layout.pages import parse_custom_id
+    from bot.discord.settings import DiscordSettings
+    from bot.discord.story_cog import StoryCog
+    from tests.bot.discord.fake import snowflake_token
 
     settings = DiscordSettings(_env_file=None, discord_token=snowflake_token(1098765432109876543))
-    cog = StoryCog(SimpleNamespace(engine=engine, settings=settings, answer_pool=None))
+    bot = SimpleNamespace(engine=engine, settings=settings, answer_pool=None)
+    cog = StoryCog(bot)
+    buttons_cog = ButtonCog(bot, cog)
     message = await cog.answer(question, SimpleNamespace(id=1), user_id=2)
     buttons = [parse_custom_id(b["custom_id"]) for row in message.components for b in row["components"]]
     by_arg = {b.arg: b for b in buttons if b is not None and b.kind == "vote"}
     for user_id, arg in votes:
         reply = _Reply()
-        await cog.on_vote(SimpleNamespace(user=SimpleNamespace(id=user_id), response=reply), by_arg[arg])
+        await buttons_cog.on_vote(SimpleNamespace(user=SimpleNamespace(id=user_id), response=reply), by_arg[arg])
         assert reply.sent, "the clicker hears back"
     return by_arg["up"].answer_id
 
