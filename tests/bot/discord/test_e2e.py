@@ -657,32 +657,37 @@ OTHER_STORIES = {
 
 @pytest.fixture
 async def three_stories(storybot, fake, tmp_path, monkeypatch):
-    """Three channels bound to three stories (the seeds, a rail strike, an election), bound with /story use."""
+    """Three channels bound to three stories (the seeds, a rail strike, an election), bound with /story use.
+
+    The two stories are deleted afterwards even when setting them up fails: the library is the session's."""
     library = storybot.engine.library
     cog = storybot.get_cog("Story")
     default = library.stories()[0].story_id
-    for story, files in OTHER_STORIES.items():
-        await asyncio.to_thread(library.create_story, story, story.replace("-", " ").title())
-        for name, text in files.items():
-            path = tmp_path / name
-            path.write_text(text, encoding="utf-8")
-            report = await asyncio.to_thread(library.add, [str(path)], story,
-                                             outlet=name.split("_")[1].removesuffix(".txt").title())
-            assert report.added, report.skipped
-    channels = {fake.channel_id: default, fake.other_channel_id: "rail-strike", fake.third_channel_id: "port-election"}
-    monkeypatch.setattr(cog, "channels", frozenset(channels))
-    editor = fake.new_user("moderator")
-    for channel_id, story in channels.items():
-        bound = await fake.wait_answered(await fake.invoke("story", {"story": story}, subcommand="use", user=editor,
-                                                           channel_id=channel_id, permissions=MANAGE_SERVER))
-        assert story in bound.original["content"]
     try:
+        for story, files in OTHER_STORIES.items():
+            await asyncio.to_thread(library.create_story, story, story.replace("-", " ").title())
+            for name, text in files.items():
+                path = tmp_path / name
+                path.write_text(text, encoding="utf-8")
+                report = await asyncio.to_thread(library.add, [str(path)], story,
+                                                 outlet=name.split("_")[1].removesuffix(".txt").title())
+                assert report.added, report.skipped
+        channels = {fake.channel_id: default, fake.other_channel_id: "rail-strike",
+                    fake.third_channel_id: "port-election"}
+        monkeypatch.setattr(cog, "channels", frozenset(channels))
+        editor = fake.new_user("moderator")
+        for channel_id, story in channels.items():
+            bound = await fake.wait_answered(await fake.invoke("story", {"story": story}, subcommand="use", user=editor,
+                                                               channel_id=channel_id, permissions=MANAGE_SERVER))
+            assert story in bound.original["content"]
         yield channels
     finally:
         for channel_id in (fake.other_channel_id, fake.third_channel_id):
             cog.bindings.pop(channel_id, None)
+        held = {s.story_id for s in library.stories()}
         for story in OTHER_STORIES:
-            await asyncio.to_thread(library.delete_story, story)  # its bindings and threads go with it
+            if story in held:
+                await asyncio.to_thread(library.delete_story, story)  # its bindings and threads go with it
 
 
 EXPECTED = {"rail-strike": ("Who walked out on Monday?", "Train drivers walked out"),
