@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
+from index.bot_records import BotRecords
 from index.catalog import Catalog
 from index.embedding import Embedder
 from index.errors import UnknownSourceError, UnknownStoryError, UsageError
@@ -107,7 +108,7 @@ def _model_slug(model: str) -> str:
     return slug(Path(model).name, "model") + "-" + hashlib.sha256(model.encode()).hexdigest()[:8]
 
 
-class Library:
+class Library(BotRecords):
     """Stories, sources and passages in a catalog, with a vector store kept in step for one model."""
 
     def __init__(self, home: Path, embedder: Embedder, store_spec: str = "faiss", *, progress: bool = False,
@@ -298,6 +299,32 @@ class Library:
     def source(self, source_id: str) -> Source:
         return self.catalog.source(source_id)
 
+    def story_title(self, story_id: str) -> str:
+        """The story's title; an unknown story is refused."""
+        return self.catalog.story_title(story_id)
+
+    def source_ids(self, story_id: str) -> list[str]:
+        """The story's source ids, oldest first; an unknown story is refused."""
+        self.catalog.story_title(story_id)
+        return self.catalog.source_ids(story_id)
+
+    def passage_count(self, source_id: str | None = None) -> int:
+        """The passages of one source, or of the whole library."""
+        return self.catalog.passage_count(source_id)
+
+    def generation(self) -> int:
+        """The catalog's change counter: the vector store is in step when it has synced this generation."""
+        return self.catalog.generation()
+
+    def cache_counts(self) -> tuple[int, int]:
+        """(cached vectors, those no passage of the library uses any more), over every model."""
+        return self.catalog.cache_counts()
+
+    @property
+    def catalog_file(self) -> Path:
+        """The SQLite file of the catalog."""
+        return self.catalog.path
+
     def source_summaries(self, story_id: str | None = None) -> list[SourceSummary]:
         story = self.story(story_id)
         return [SourceSummary(source_id=s.source_id, story_id=s.story_id, outlet=s.outlet, title=s.title, url=s.url,
@@ -445,6 +472,14 @@ class Library:
         this is the explicit step that reclaims the space."""
         with self._write_lock():
             return self.catalog.prune_cache()
+
+    def set_default_story(self, story_id: str | None) -> None:
+        """Answer from this story when none is named (None: no default); an unknown story is refused."""
+        self.catalog.set_default_story(story_id)
+
+    def rename_story(self, story_id: str, title: str) -> None:
+        """Give a story a new title; an unknown story is refused."""
+        self.catalog.rename_story(story_id, title)
 
     def create_story(self, story_id: str, title: str | None = None) -> str:
         if not re.fullmatch(r"[\w.-]{1,80}", story_id):

@@ -76,8 +76,11 @@ KNOWN = {MPNET.key: MPNET}
 
 def models_root() -> Path:
     """Where verified models are installed: STORYBOT_MODELS_DIR, else the user's cache (platformdirs)."""
-    if os.environ.get("STORYBOT_MODELS_DIR"):
-        return Path(os.environ["STORYBOT_MODELS_DIR"])
+    from index.settings import ModelInstallSettings
+
+    configured = ModelInstallSettings().models_dir
+    if configured is not None:
+        return configured
     from platformdirs import user_cache_path
 
     return user_cache_path("storybot", appauthor=False) / "models"

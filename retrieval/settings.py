@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 from index.embedding import DEFAULT_MODEL
+from index.errors import StorybotError, UsageError
+
+AnySettings = TypeVar("AnySettings", bound=BaseSettings)
 
 
 def default_home() -> Path:
@@ -105,3 +109,44 @@ class Settings(BaseSettings):
         from index.drafts import IngestLimits
 
         return IngestLimits(max_article_bytes=self.max_article_bytes, fetch_timeout_s=self.fetch_timeout)
+
+
+class RuntimeSettings(BaseSettings):
+    """How a run reports: its log level and whether internal errors show their traceback."""
+
+    model_config = SettingsConfigDict(env_prefix="STORYBOT_", env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    log_level: str | None = Field(None, description="DEBUG, INFO, WARNING, …; unset: WARNING for the CLI, INFO "
+                                                    "for the bot.")
+    debug: bool = Field(False, description="Set to anything: an internal error shows its traceback.")
+    no_color: bool = Field(False, validation_alias="NO_COLOR", description="Set to anything: the bot's log "
+                                                                          "is never coloured.")
+
+    @field_validator("debug", "no_color", mode="before")
+    @classmethod
+    def _set_means_on(cls, value: Any) -> Any:
+        return bool(value) if isinstance(value, str) else value  # like NO_COLOR: any non-empty value, even "0"
+
+
+def build_settings(cls: type[AnySettings], error: type[StorybotError] = UsageError, *,
+                   what: str = "invalid setting", hints: Mapping[str, str] | None = None,
+                   **overrides: Any) -> AnySettings:
+    """Build a settings class, or raise `error`: `what`, then each bad STORYBOT_* variable and what is wrong
+    with it (never its value). `hints` adds to the message of a missing variable, by field name."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        raise error(f"{what} {_problems(exc, hints or {})}") from None
+
+
+def _problems(exc: ValidationError, hints: Mapping[str, str]) -> str:
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        variable = f"STORYBOT_{field.upper()}"
+        if error["type"] == "missing":
+            problems.append(f"{variable} is not set{hints.get(field, '')}")
+        else:
+            # pydantic prefixes messages from our validators with "Value error, ".
+            problems.append(f"{variable}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(problems)

@@ -3,7 +3,7 @@
     python scripts/bench_discord_ack.py [--concurrent 20] [--rounds 3]
 
 Runs the real bot and the real engine (model and FAISS index over the seeds, index built in a temporary
-folder) against tests/discord_fake.py on 127.0.0.1, fires N /ask interactions at once, and prints the
+folder) against tests/bot/discord/fake.py on 127.0.0.1, fires N /ask interactions at once, and prints the
 acknowledgement latency (INTERACTION_CREATE sent → callback received) and the time to the answer.
 """
 
@@ -21,11 +21,11 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.discord_bot import StoryBot  # noqa: E402
-from bot.discord_settings import DiscordSettings  # noqa: E402
+from bot.discord.bot import StoryBot  # noqa: E402
+from bot.discord.settings import DiscordSettings  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
 from retrieval.settings import Settings  # noqa: E402
-from tests.discord_fake import FakeDiscord, NoDNS  # noqa: E402
+from tests.bot.discord.fake import FakeDiscord, NoDNS  # noqa: E402
 
 
 def summary(name: str, seconds: list[float]) -> str:

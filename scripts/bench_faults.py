@@ -97,7 +97,7 @@ def rounds(kind: str, count: int, base: Path, rng: random.Random) -> tuple[int, 
         if kind == "add/remove":
             command = [sys.executable, "-c", WRITER, str(library), str(articles)]
         else:
-            command = [sys.executable, "-c", "from bot.cli import run\nwhile True: run(['index', 'build'])"]
+            command = [sys.executable, "-c", "from bot.cli.app import run\nwhile True: run(['index', 'build'])"]
         worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.5, 2.5))
         worker.send_signal(signal.SIGKILL)

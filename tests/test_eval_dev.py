@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render_text import render_report
+from evaluation.render import render_report
 from evaluation import harness as evaluation
 from retrieval.engine import Engine
 from retrieval.settings import Settings

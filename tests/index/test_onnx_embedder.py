@@ -139,7 +139,7 @@ def test_without_torch_the_cli_says_what_to_install_in_one_line(tmp_path):
     """STORYBOT_ONNX=false asks for sentence-transformers: without torch, one line and exit 1, no traceback."""
     code = ("import sys\n"
             f"for name in {NO_TORCH!r}: sys.modules[name] = None\n"
-            "from bot.cli import run\n"
+            "from bot.cli.app import run\n"
             "sys.exit(run(['ask', 'What did Paris deny?']))\n")
     env = {**os.environ, "STORYBOT_HOME": str(tmp_path), "STORYBOT_ONNX": "false"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT,

@@ -139,7 +139,7 @@ def test_the_mpnet_setting_without_an_install_says_how_to_install(monkeypatch, t
 
 
 def test_cli_refuses_an_unknown_model(capsys):
-    from bot.cli import run
+    from bot.cli.app import run
 
     assert run(["models", "install", "nosuch"]) == 2
     assert "no such model: nosuch" in capsys.readouterr().err

@@ -276,7 +276,7 @@ def test_a_lite_file_held_by_another_process_is_waited_for_then_named(tmp_path, 
 
 @pytest.mark.parametrize("spec_name", ["faiss", pytest.param("milvus:bench.db", id="milvus-lite"), SERVER])
 def test_the_scale_benchmark_measures_any_store_and_leaves_nothing(spec_name, request):
-    from bot.render_text import render_scale
+    from evaluation.render import render_scale
     from evaluation.bench import scale_search
 
     spec = request.getfixturevalue("milvus_server") if spec_name == "server" else spec_name

@@ -8,24 +8,12 @@ import sys
 
 import pytest
 
-from bot.discord_layout import (
-    CONTENT_LIMIT,
-    ELLIPSIS,
-    answer_message,
-    cooldown_text,
-    escape,
-    fit,
-    help_message,
-    measure,
-    question_text,
-    shorten,
-    source_choices,
-    source_message,
-    sources_message,
-)
+from bot.discord.layout.answers import answer_message
+from bot.discord.layout.replies import cooldown_text, help_message, source_choices, source_message, sources_message
+from bot.discord.layout.text import CONTENT_LIMIT, ELLIPSIS, escape, fit, measure, question_text, shorten
 from retrieval.models import Answer, OutletAnswer, Quote, Source, SourceSummary
 from retrieval.settings import PROJECT_ROOT
-from tests.discord_fake import message_problems, pings
+from tests.bot.discord.fake import message_problems, pings
 
 DENIAL = "The French Ministry of Defense denied this a little later."
 NO_PINGS = {"parse": []}
@@ -48,8 +36,10 @@ def assert_valid(content: str) -> None:
     assert pings(content, None, None) == frozenset(), "pings someone even with mentions allowed"
 
 
-def test_the_layout_module_does_not_import_discord():
-    code = "import sys, bot.discord_layout; sys.exit('discord' in sys.modules)"
+def test_the_layout_and_the_story_rules_do_not_import_discord():
+    modules = "bot.discord.layout.answers, bot.discord.layout.context, bot.discord.layout.pages, " \
+              "bot.discord.layout.replies, bot.discord.layout.text, bot.discord.stories"
+    code = f"import sys, {modules}; sys.exit('discord' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT).returncode == 0
 
 
@@ -229,16 +219,14 @@ def test_cooldown_text_says_when_to_retry():
 
 from urllib.parse import unquote  # noqa: E402
 
-from bot.discord_layout import (  # noqa: E402
+from bot.discord.layout.answers import text_fragment_url  # noqa: E402
+from bot.discord.layout.context import context_message, paragraph_excerpt, paragraph_span  # noqa: E402
+from bot.discord.layout.pages import (  # noqa: E402
     OUTLETS_PER_PAGE,
     Action,
     answer_page,
-    context_message,
     custom_id,
-    paragraph_excerpt,
-    paragraph_span,
     parse_custom_id,
-    text_fragment_url,
     thread_name,
     vote_text,
 )

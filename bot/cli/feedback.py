@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import TYPE_CHECKING, Literal
 
+import typer
 from pydantic import BaseModel, ValidationError
 
+from bot.cli import options
+from bot.cli.options import CorpusOpt, JsonOpt
 from bot.wording import plural
-from index.catalog import Catalog
-from retrieval.models import Answer
+
+if TYPE_CHECKING:
+    from index.library import Library
+
+app = typer.Typer()
 
 
 class VotedQuote(BaseModel):
@@ -33,10 +40,12 @@ class Vote(BaseModel):
     voted_at: str
 
 
-def votes(catalog: Catalog) -> list[Vote]:
-    """Every vote in the catalog, oldest first."""
+def votes(library: Library) -> list[Vote]:
+    """Every vote in the library, oldest first."""
+    from retrieval.models import Answer
+
     out = []
-    for answer_id, vote, question, story, answer_json, voted_at in catalog.feedback():
+    for answer_id, vote, question, story, answer_json, voted_at in library.feedback():
         try:
             answer = Answer.model_validate_json(answer_json)
         except ValidationError:  # stored by another version: the vote still counts, its quotes are unknown
@@ -61,3 +70,11 @@ def render_votes(listed: list[Vote]) -> str:
         if v.not_reported_by:
             lines.append(f"    not reported by: {', '.join(v.not_reported_by)}")
     return "\n".join(lines) + "\n"
+
+
+@app.command()
+def feedback(corpus: CorpusOpt = None, json_: JsonOpt = False) -> None:
+    """Export the 👍 / 👎 votes on the Discord bot's answers, with question, story and quotes."""
+    listed = votes(options.engine(options.settings(corpus)).library)  # the library the bot stores its votes in
+    options.out(json.dumps([v.model_dump() for v in listed], indent=2, ensure_ascii=False) + "\n" if json_
+                else render_votes(listed))

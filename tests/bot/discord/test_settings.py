@@ -7,10 +7,10 @@ import logging
 
 import pytest
 
-import bot.discord_bot as discord_bot
-from bot.discord_settings import ConfigError, DiscordSettings, load_discord_settings
+import bot.discord.bot as discord_bot
+from bot.discord.settings import ConfigError, DiscordSettings, load_discord_settings
 from index.errors import StorybotError
-from tests.discord_fake import snowflake_token
+from tests.bot.discord.fake import snowflake_token
 
 TOKEN = snowflake_token(1098765432109876543)
 
@@ -102,7 +102,8 @@ def test_the_bot_forgets_answers_past_their_keep_days_on_start_and_at_most_hourl
     import asyncio
     from types import SimpleNamespace
 
-    from bot.discord_bot import StoryCog
+    from bot.discord.story_cog import StoryCog
+    from index.bot_records import BotRecords
     from index.catalog import Catalog
 
     catalog = Catalog(tmp_path / "catalog.sqlite")
@@ -110,8 +111,10 @@ def test_the_bot_forgets_answers_past_their_keep_days_on_start_and_at_most_hourl
     for answer_id in ("old", "older"):
         catalog.store_answer(answer_id, "s1", "q", "{}")
     catalog.db.execute("UPDATE answers SET created_at='2020-01-01T00:00:00Z'")
+    library = BotRecords()  # the library's own methods over this catalog, without a model
+    library.catalog = catalog
     settings = DiscordSettings(_env_file=None, discord_token=TOKEN, discord_keep_answers_days=30)
-    cog = StoryCog(SimpleNamespace(engine=SimpleNamespace(library=SimpleNamespace(catalog=catalog)), settings=settings))
+    cog = StoryCog(SimpleNamespace(engine=SimpleNamespace(library=library), settings=settings))
     asyncio.run(cog.cog_load())
     assert catalog.stored_answer("old") is None and catalog.stored_answer("older") is None
     catalog.store_answer("recent", "s1", "q", "{}")
@@ -127,14 +130,14 @@ def test_a_locked_catalog_never_fails_an_answer_over_housekeeping(tmp_path, capl
     import sqlite3
     from types import SimpleNamespace
 
-    from bot.discord_bot import StoryCog
+    from bot.discord.story_cog import StoryCog
 
     def locked(keep_days):
         raise sqlite3.OperationalError("database is locked")
 
-    catalog = SimpleNamespace(prune_answers=locked)
+    library = SimpleNamespace(prune_answers=locked)
     settings = DiscordSettings(_env_file=None, discord_token=TOKEN)
-    cog = StoryCog(SimpleNamespace(engine=SimpleNamespace(library=SimpleNamespace(catalog=catalog)), settings=settings))
+    cog = StoryCog(SimpleNamespace(engine=SimpleNamespace(library=library), settings=settings))
     cog.prune_answers()
     assert "could not forget old stored answers: database is locked" in caplog.text
 
@@ -162,7 +165,7 @@ def restored_logging():
 def test_the_bot_log_has_no_colour_codes_unless_stderr_is_a_terminal(restored_logging, monkeypatch, in_docker):
     import discord.utils
 
-    from bot.discord_bot import setup_logging
+    from bot.discord.bot import setup_logging
 
     monkeypatch.setattr(discord.utils, "is_docker", lambda: in_docker)  # discord.py colours in Docker regardless
     monkeypatch.delenv("NO_COLOR", raising=False)

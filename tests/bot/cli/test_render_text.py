@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot import render_text
-from bot.feedback import Vote, render_votes
+from bot.cli import render_text
+from bot.cli.feedback import Vote, render_votes
 from bot.wording import plural
 from index.library import AddedSource, AddReport
 from index.models import SourceSummary, StorySummary

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.discord_stories import add_report_text, channel_story, may_edit, stories_text, story_choices
+from bot.discord.stories import add_report_text, channel_story, may_edit, stories_text, story_choices
 from index.library import AddedSource, AddReport, SkippedInput
 from index.models import StorySummary
 

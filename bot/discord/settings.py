@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from index.errors import StorybotError
+from retrieval.settings import build_settings
 
 # A bot token is three base64url parts joined by dots: the bot's user id, a timestamp, an HMAC.
 # The client secret and the public key (other strings on the same portal pages) have no dots.
@@ -67,22 +68,5 @@ class DiscordSettings(BaseSettings):
 
 def load_discord_settings(**overrides: Any) -> DiscordSettings:
     """Build the settings, or raise ConfigError naming each bad variable (its value is never shown)."""
-    try:
-        return DiscordSettings(**overrides)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
-
-
-def _describe(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors(include_input=False, include_url=False):
-        field = str(error["loc"][0]) if error["loc"] else "settings"
-        variable = f"STORYBOT_{field.upper()}"
-        if error["type"] == "missing" and field == "discord_token":
-            problems.append(f"{variable} is not set; put it in .env or the environment ({_PORTAL_HINT})")
-        elif error["type"] == "missing":
-            problems.append(f"{variable} is not set")
-        else:
-            # pydantic prefixes messages from our validators with "Value error, ".
-            problems.append(f"{variable}: {error['msg'].removeprefix('Value error, ')}")
-    return "invalid Discord configuration: " + "; ".join(problems)
+    return build_settings(DiscordSettings, ConfigError, what="invalid Discord configuration:",
+                          hints={"discord_token": f"; put it in .env or the environment ({_PORTAL_HINT})"}, **overrides)

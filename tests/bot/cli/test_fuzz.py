@@ -1,6 +1,6 @@
 """Property-based tests of the command line: any question, any bytes, gives an answer or one clear line.
 
-In-process through `bot.cli.run` with the fake embedder (milliseconds per input); a few inputs also go
+In-process through `bot.cli.app.run` with the fake embedder (milliseconds per input); a few inputs also go
 through real subprocesses. Budgets: the "ci" profile in CI; `--hypothesis-profile=long` for 10,000.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cli import run
+from bot.cli.app import run
 from tests.conftest import PROJECT_ROOT
 
 HOME = Path(__import__("tempfile").mkdtemp(prefix="storybot-fuzz-"))

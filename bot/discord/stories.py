@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.discord_layout import escape
+from bot.discord.layout.text import escape
 from bot.wording import plural
 from index.library import AddReport
 from index.models import StorySummary

@@ -1,4 +1,4 @@
-"""The real discord.py client and the real engine, against the loopback Discord in tests/discord_fake.py."""
+"""The real discord.py client and the real engine, against the loopback Discord in tests/bot/discord/fake.py."""
 
 from __future__ import annotations
 
@@ -14,14 +14,17 @@ import aiohttp
 import discord
 import pytest
 
-from bot.discord_bot import SOMETHING_WENT_WRONG, DiscordUnreachable, StoryBot, serve
-from bot.discord_layout import answer_message, measure, parse_custom_id
-from bot.discord_settings import ConfigError, DiscordSettings
+from bot.discord.bot import StoryBot, serve
+from bot.discord.errors import SOMETHING_WENT_WRONG, DiscordUnreachable
+from bot.discord.layout.answers import answer_message
+from bot.discord.layout.pages import parse_custom_id
+from bot.discord.layout.text import measure
+from bot.discord.settings import ConfigError, DiscordSettings
 from retrieval.engine import Engine
 from index.errors import StoreError
 from retrieval.settings import Settings
 from tests.conftest import DENIAL_SENTENCE
-from tests.discord_fake import EPHEMERAL, FakeDiscord, NoDNS
+from tests.bot.discord.fake import EPHEMERAL, FakeDiscord, NoDNS
 
 pytestmark = [pytest.mark.discord, pytest.mark.asyncio(loop_scope="session")]
 
@@ -362,7 +365,7 @@ async def test_a_rate_limited_send_is_retried_and_the_answer_arrives(storybot, f
 
 async def test_missing_permissions_are_logged_and_the_bot_keeps_serving(storybot, fake, caplog):
     fake.fail_next("POST", rf"/channels/{fake.channel_id}/messages", status=403, code=50013)
-    with caplog.at_level(logging.WARNING, logger="bot.discord_bot"):
+    with caplog.at_level(logging.WARNING, logger="bot.discord.story_cog"):
         refused = await fake.post_message(f"{fake.mention()} what did Paris deny?")
         await fake.wait_until(lambda: any(f[3] == 50013 for f in fake.faults_served))
         for _ in range(100):
@@ -442,7 +445,7 @@ async def test_retrieval_errors_are_short_and_the_bot_keeps_serving(storybot, fa
         return real_ask(question, story_id)
 
     monkeypatch.setattr(engine, "ask", failing_once)
-    with caplog.at_level(logging.ERROR, logger="bot.discord_bot"):
+    with caplog.at_level(logging.ERROR, logger="bot.discord.errors"):
         crashed = await fake.wait_reply(await fake.post_message(f"{fake.mention()} what did Paris deny?"))
     assert crashed.message["content"] == SOMETHING_WENT_WRONG
     assert any(r.exc_info and "faiss exploded" in str(r.exc_info[1]) for r in caplog.records), "traceback logged"
@@ -654,32 +657,37 @@ OTHER_STORIES = {
 
 @pytest.fixture
 async def three_stories(storybot, fake, tmp_path, monkeypatch):
-    """Three channels bound to three stories (the seeds, a rail strike, an election), bound with /story use."""
+    """Three channels bound to three stories (the seeds, a rail strike, an election), bound with /story use.
+
+    The two stories are deleted afterwards even when setting them up fails: the library is the session's."""
     library = storybot.engine.library
     cog = storybot.get_cog("Story")
     default = library.stories()[0].story_id
-    for story, files in OTHER_STORIES.items():
-        await asyncio.to_thread(library.create_story, story, story.replace("-", " ").title())
-        for name, text in files.items():
-            path = tmp_path / name
-            path.write_text(text, encoding="utf-8")
-            report = await asyncio.to_thread(library.add, [str(path)], story,
-                                             outlet=name.split("_")[1].removesuffix(".txt").title())
-            assert report.added, report.skipped
-    channels = {fake.channel_id: default, fake.other_channel_id: "rail-strike", fake.third_channel_id: "port-election"}
-    monkeypatch.setattr(cog, "channels", frozenset(channels))
-    editor = fake.new_user("moderator")
-    for channel_id, story in channels.items():
-        bound = await fake.wait_answered(await fake.invoke("story", {"story": story}, subcommand="use", user=editor,
-                                                           channel_id=channel_id, permissions=MANAGE_SERVER))
-        assert story in bound.original["content"]
     try:
+        for story, files in OTHER_STORIES.items():
+            await asyncio.to_thread(library.create_story, story, story.replace("-", " ").title())
+            for name, text in files.items():
+                path = tmp_path / name
+                path.write_text(text, encoding="utf-8")
+                report = await asyncio.to_thread(library.add, [str(path)], story,
+                                                 outlet=name.split("_")[1].removesuffix(".txt").title())
+                assert report.added, report.skipped
+        channels = {fake.channel_id: default, fake.other_channel_id: "rail-strike",
+                    fake.third_channel_id: "port-election"}
+        monkeypatch.setattr(cog, "channels", frozenset(channels))
+        editor = fake.new_user("moderator")
+        for channel_id, story in channels.items():
+            bound = await fake.wait_answered(await fake.invoke("story", {"story": story}, subcommand="use", user=editor,
+                                                               channel_id=channel_id, permissions=MANAGE_SERVER))
+            assert story in bound.original["content"]
         yield channels
     finally:
         for channel_id in (fake.other_channel_id, fake.third_channel_id):
             cog.bindings.pop(channel_id, None)
+        held = {s.story_id for s in library.stories()}
         for story in OTHER_STORIES:
-            await asyncio.to_thread(library.delete_story, story)  # its bindings and threads go with it
+            if story in held:
+                await asyncio.to_thread(library.delete_story, story)  # its bindings and threads go with it
 
 
 EXPECTED = {"rail-strike": ("Who walked out on Monday?", "Train drivers walked out"),
