@@ -6,6 +6,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from bot.wording import plural
+from index.models import source_label
 
 if TYPE_CHECKING:  # annotations only: importing these would slow every command's start
     from index.library import AddReport
@@ -44,7 +45,7 @@ def render_comparison(comparison) -> str:
         for quote in group.quotes:
             lines.append(_wrap(quote.text, "    │ "))
             said = f" · attributed to {quote.attribution.speaker}" if quote.attribution else ""
-            lines.append(f"      — {quote.outlet} ({quote.source_id}), chars {quote.start}–{quote.end}{said}")
+            lines.append(f"      — {source_label(quote.outlet, quote.source_id)}, chars {quote.start}–{quote.end}{said}")
         lines.append("")
     if not comparison.groups:
         lines.append("nothing to compare (no group matched)")
