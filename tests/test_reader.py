@@ -125,7 +125,7 @@ def test_training_and_inference_tokenise_pairs_alike(max_length):
     long = "word " * 300
     for question, sentence in [(q, s) for q, s, _ in HAND_PAIRS] + [("a long one?", long), (long, "short")]:
         expected = hf(question, sentence, truncation="longest_first", max_length=max_length)["input_ids"]
-        assert _encode(ours, question, [sentence])["input_ids"][0].tolist() == expected
+        assert _encode(ours, [(question, sentence)])["input_ids"][0].tolist() == expected
 
 
 def test_the_reader_ships_as_package_data():
