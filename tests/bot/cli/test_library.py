@@ -207,6 +207,7 @@ def test_remove_story_undoes_a_folder_add_and_story_delete_takes_several_ids(tmp
 # four passages per model call, so every article is its own batch.
 _INTERRUPTED_ADD = """
 import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal, even when the suite runs in the background
 import index.library
 from index.embedding import FakeEmbedder
 index.library.EMBED_CHUNK = 4
