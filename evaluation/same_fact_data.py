@@ -15,9 +15,9 @@ The pairs are written in the reader's format (`question` holds the first sentenc
   question is never a negative. Stories of the held-out fold (`written_questions.held_out`), of the
   dev question files and of the labelled compare groups are never read.
 - Labelled groups over training stories (`--groups`, the format of `tests/data/compare_groups.jsonl`):
-  each anchor with each of its matches is positive; each anchor with every other sentence `compare`
-  would read it with (its nearest sentences in the other outlets) that is neither a match nor
-  `related` is negative. A story the evaluation's labels hold is refused.
+  each anchor with each of its matches is positive; each anchor with its three best partners in every
+  other outlet by compare's pair score (vetoed pairs left out) that are neither matches nor `related`
+  is negative. A story the evaluation's labels hold is refused.
 
     python -m evaluation.same_fact_data --out DIR --sts $SHARED/train/data/sts \
         --news $SHARED/train/basil_train_questions.jsonl@$SHARED/corpora/basil \
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from evaluation.harness import normalize
-from evaluation.reader_data import SEED, VALIDATION_SHARE, _bucket, _spec, dev_stories, write_pairs
+from evaluation.reader_data import SEED, VALIDATION_SHARE, _bucket, _spec, add_set, dev_stories, write_pairs
 from evaluation.written_questions import held_out, read_written, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,8 +173,14 @@ def group_pairs(groups_path: Path, corpus: Path, neighbours: int = 3) -> tuple[l
         outlets = [sid for sid, ps in candidates.items() if ps]
         pids = [p.pid for sid in outlets for p in candidates[sid]]
         vectors = dict(zip(pids, library.store.get(np.asarray(pids, dtype=np.int64))))
-        near = set(alignment.neighbour_pairs(candidates, outlets, vectors, neighbours))
         by_pid = {p.pid: p for sid in outlets for p in candidates[sid]}
+        partners: dict[tuple[int, str], list[tuple[float, int]]] = {}
+        for (x, y), score in alignment.pair_scores(candidates, outlets, vectors).items():
+            if score > -alignment.VETOED / 2:  # compare never pairs a vetoed pair
+                partners.setdefault((x, by_pid[y].source_id), []).append((score, y))
+        near: dict[int, set[int]] = {}
+        for (x, _), found in partners.items():
+            near.setdefault(x, set()).update(y for _, y in sorted(found, reverse=True)[:neighbours])
 
         def at(spots) -> set[int]:
             return {p.pid for sid, x in spots for p in candidates.get(sid, []) if p.start <= x < p.end}
@@ -188,10 +194,8 @@ def group_pairs(groups_path: Path, corpus: Path, neighbours: int = 3) -> tuple[l
             for a in anchor:
                 for m in matches:
                     labelled[frozenset((a, m))] = 1.0
-                for x, y in near:
-                    other = y if x == a else x if y == a else None
-                    if other is not None and other not in matches and other not in skip:
-                        labelled.setdefault(frozenset((a, other)), 0.0)
+                for other in near.get(a, set()) - matches - skip:
+                    labelled.setdefault(frozenset((a, other)), 0.0)
         for pair, value in sorted(labelled.items(), key=lambda item: sorted(item[0])):
             a, b = sorted(pair)
             pairs.append({"question": by_pid[a].text, "sentence": by_pid[b].text, "label": value, "split": split,
@@ -217,15 +221,10 @@ def main(argv: list[str] | None = None) -> None:
         pairs += found
         inputs += files
     excluded = dev_stories() | compare_stories()
-    sets = [(questions, lambda q=questions, c=corpus: news_pairs(q, c, rng, excluded, args.negatives))
-            for questions, corpus in args.news]
-    sets += [(groups, lambda g=groups, c=corpus: group_pairs(g, c)) for groups, corpus in args.groups]
-    for path, build in sets:
-        found, used = build()
-        pairs += found
-        inputs.append(path)
-        stories[path.name] = used
-        print(f"{path.name}: {len(found)} pairs over {len(used)} stories", flush=True)
+    for questions, corpus in args.news:
+        add_set(questions, *news_pairs(questions, corpus, rng, excluded, args.negatives), pairs, inputs, stories)
+    for groups, corpus in args.groups:
+        add_set(groups, *group_pairs(groups, corpus), pairs, inputs, stories)
     write_pairs(args.out, pairs, "python -m evaluation.same_fact_data", argv, seed=args.seed, inputs=inputs,
                 stories=stories, excluded="the held-out fold of each written set (evaluation.written_questions."
                                           "held_out), the stories of the dev question files and of the labelled "
