@@ -157,14 +157,19 @@ def main(argv: list[str] | None = None) -> None:
         inputs.append(args.squad2)
     excluded = dev_stories()
     for questions, corpus in args.news:
-        found, used = news_pairs(questions, corpus, rng, args.depth, excluded)
-        pairs += found
-        inputs.append(questions)
-        stories[questions.name] = used
-        print(f"{questions.name}: {len(found)} pairs over {len(used)} stories", flush=True)
+        add_set(questions, *news_pairs(questions, corpus, rng, args.depth, excluded), pairs, inputs, stories)
     write_pairs(args.out, pairs, "python -m evaluation.reader_data", argv, seed=args.seed, inputs=inputs,
                 stories=stories, excluded="the held-out fold of each written set (evaluation.written_questions."
                                           "held_out) and the stories of the dev question files")
+
+
+def add_set(path: Path, found: list[dict], used: list[str], pairs: list[dict], inputs: list[Path],
+            stories: dict[str, list[str]]) -> None:
+    """Take one input file's pairs into the data set, recording the file and the stories it used."""
+    pairs += found
+    inputs.append(path)
+    stories[path.name] = used
+    print(f"{path.name}: {len(found)} pairs over {len(used)} stories", flush=True)
 
 
 def write_pairs(out: Path, pairs: list[dict], program: str, argv: list[str] | None, *, seed: int, inputs: list[Path],
