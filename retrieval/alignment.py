@@ -36,9 +36,6 @@ MEMBER_SCORE = 0.5  # …and more than half of those pairs score this (a newcome
 MAX_GROUPS = 3  # a sentence reporting several facts (who went, where, and why) may sit in this many groups
 ONLY_SCORE = 0.6  # an ungrouped sentence whose best score elsewhere is below this is its outlet's own
 
-Pair = tuple[int, int]
-
-
 def _overlap(a: set[str], b: set[str], idf: dict[str, float]) -> float:
     """The share of the smaller sentence's information the two share, words weighted by rarity in the story
     (names and words every outlet repeats, like the ministers' names, say little about *which* fact it is)."""

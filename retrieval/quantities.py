@@ -72,14 +72,6 @@ def figures(text: str) -> list[Figure]:
     return found
 
 
-def quantities(text: str) -> dict[str, set[float]]:
-    """The values a text gives per unit: {"dead": {139.0}, "%": {25.0}, "people": {2300.0}}."""
-    out: dict[str, set[float]] = defaultdict(set)
-    for figure in figures(text):
-        out[figure.unit].add(figure.value)
-    return dict(out)
-
-
 def differing_values(quotes_by_outlet: dict[str, list[str]]) -> list[str]:
     """For each unit two outlets give different figures for: "2,300 residents (a) vs 2,500 people (b)" (neither
     outlet's figures for it hold the other's)."""

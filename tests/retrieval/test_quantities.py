@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from retrieval.quantities import differing_values, figures, quantities
+from retrieval.quantities import differing_values, figures
+
+
+def quantities(text: str) -> dict[str, set[float]]:
+    """The values a text gives per unit."""
+    out: dict[str, set[float]] = {}
+    for figure in figures(text):
+        out.setdefault(figure.unit, set()).add(figure.value)
+    return out
 
 
 def test_numbers_pair_with_their_unit_and_years_are_not_figures():
