@@ -5,18 +5,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
+
+from index.rows import StoredAnswer, Vote
 
 if TYPE_CHECKING:
     from index.catalog import Catalog
-
-
-class StoredAnswer(NamedTuple):
-    """An answer the bot sent, as the catalog keeps it for its buttons."""
-
-    story_id: str
-    question: str
-    answer_json: str
 
 
 class BotRecords:
@@ -39,8 +33,7 @@ class BotRecords:
 
     def stored_answer(self, answer_id: str) -> StoredAnswer | None:
         """A stored answer, or None once it has been pruned (or was never stored)."""
-        row = self.catalog.stored_answer(answer_id)
-        return StoredAnswer(*row) if row is not None else None
+        return self.catalog.stored_answer(answer_id)
 
     def prune_answers(self, keep_days: float) -> int:
         """Forget the stored answers older than `keep_days` (votes keep their own copy); return how many."""
@@ -50,8 +43,8 @@ class BotRecords:
         """Record a user's 👍 (1) or 👎 (-1) on a stored answer; return their previous vote, if any."""
         return self.catalog.vote(answer_id, user_id, vote)
 
-    def feedback(self) -> list[tuple[str, int, str, str, str, str]]:
-        """(answer id, vote, question, story id, answer JSON, voted at) for every vote, oldest first."""
+    def feedback(self) -> list[Vote]:
+        """Every vote, oldest first."""
         return self.catalog.feedback()
 
     def add_follow_up_thread(self, thread_id: int, answer_id: str, story_id: str, user_id: int | None) -> None:

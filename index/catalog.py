@@ -22,6 +22,7 @@ import numpy as np
 from index.errors import StorybotError, UnknownSourceError, UnknownStoryError
 from index.hashing import text_sha256
 from index.models import Passage, Source
+from index.rows import CacheCounts, OriginRecord, PassageKey, StoredAnswer, StoredSourceRef, StoryRow, Vote
 
 log = logging.getLogger(__name__)
 
@@ -204,10 +205,10 @@ class Catalog:
     def generation(self) -> int:
         return int(self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
 
-    def stories(self) -> list[tuple[str, str, list[str]]]:
+    def stories(self) -> list[StoryRow]:
         """(story id, title, source ids) for every story, oldest first."""
         rows = self.db.execute("SELECT id, title FROM stories ORDER BY added_at, rowid").fetchall()
-        return [(sid, title, self.source_ids(sid)) for sid, title in rows]
+        return [StoryRow(sid, title, self.source_ids(sid)) for sid, title in rows]
 
     def default_story(self) -> str | None:
         """The story `storybot story use` chose, while it exists."""
@@ -252,9 +253,10 @@ class Catalog:
     def has_source(self, source_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM sources WHERE id=?", (source_id,)).fetchone() is not None
 
-    def source_by_sha(self, sha256: str) -> tuple[str, str] | None:
-        """(source id, story id) of a stored source with exactly this text, if any."""
-        return self.db.execute("SELECT id, story_id FROM sources WHERE sha256=? LIMIT 1", (sha256,)).fetchone()
+    def source_by_sha(self, sha256: str) -> StoredSourceRef | None:
+        """The stored source with exactly this text, if any."""
+        row = self.db.execute("SELECT id, story_id FROM sources WHERE sha256=? LIMIT 1", (sha256,)).fetchone()
+        return StoredSourceRef(*row) if row is not None else None
 
     def passages(self, source: Source) -> list[Passage]:
         """The source's passages in reading order, their text cut from the stored text."""
@@ -282,14 +284,14 @@ class Catalog:
             out.update(dict(rows))
         return out
 
-    def sources_by_origin(self) -> dict[str, tuple[str, str | None]]:
-        """origin → (source id, sha256 of the raw input) for every source read from a file or URL."""
+    def sources_by_origin(self) -> dict[str, OriginRecord]:
+        """origin → its source for every source read from a file or URL."""
         rows = self.db.execute("SELECT origin, id, raw_sha256 FROM sources WHERE origin IS NOT NULL")
-        return {origin: (sid, raw) for origin, sid, raw in rows}
+        return {origin: OriginRecord(sid, raw) for origin, sid, raw in rows}
 
-    def passage_keys(self) -> list[tuple[int, str]]:
-        """(passage id, sha256 of its text) for every passage."""
-        return self.db.execute("SELECT id, sha256 FROM passages").fetchall()
+    def passage_keys(self) -> list[PassageKey]:
+        """Every passage's id and the sha256 of its text."""
+        return [PassageKey(*row) for row in self.db.execute("SELECT id, sha256 FROM passages")]
 
     def cached(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors of the cache for this model, by passage-text hash (missing hashes are left out)."""
@@ -392,11 +394,11 @@ class Catalog:
             self.db.executemany("INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?)",
                                 [(model, sha, np.asarray(v, dtype=np.float32).tobytes()) for sha, v in vectors.items()])
 
-    def cache_counts(self) -> tuple[int, int]:
-        """(cached vectors, those no passage of the library uses any more), over every model."""
+    def cache_counts(self) -> CacheCounts:
+        """Cached vectors and those no passage of the library uses any more, over every model."""
         total = self.db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
         unused = self.db.execute(f"SELECT COUNT(*) FROM embeddings WHERE {_UNUSED_VECTORS}").fetchone()[0]
-        return total, unused
+        return CacheCounts(total, unused)
 
     def prune_cache(self) -> int:
         """Delete the cached vectors no passage uses (texts of removed sources, sentences edited away), then
@@ -427,10 +429,11 @@ class Catalog:
         with self.transaction():
             return self.db.execute("DELETE FROM answers WHERE created_at < ?", (_now(-keep_days * 86400),)).rowcount
 
-    def stored_answer(self, answer_id: str) -> tuple[str, str, str] | None:
-        """(story id, question, answer JSON) of a stored answer, or None."""
-        return self.db.execute("SELECT story_id, question, answer_json FROM answers WHERE id=?",
-                               (answer_id,)).fetchone()
+    def stored_answer(self, answer_id: str) -> StoredAnswer | None:
+        """A stored answer, or None."""
+        row = self.db.execute("SELECT story_id, question, answer_json FROM answers WHERE id=?",
+                              (answer_id,)).fetchone()
+        return StoredAnswer(*row) if row is not None else None
 
     def vote(self, answer_id: str, user_id: int, vote: int) -> int | None:
         """Record a user's 👍 (1) or 👎 (-1) on a stored answer; return their previous vote, if any.
@@ -440,8 +443,7 @@ class Catalog:
         if vote not in (-1, 1):
             raise ValueError(f"a vote is 1 or -1, not {vote!r}")
         with self.transaction():
-            stored = self.db.execute("SELECT story_id, question, answer_json FROM answers WHERE id=?",
-                                     (answer_id,)).fetchone()
+            stored = self.stored_answer(answer_id)
             if stored is None:
                 raise StorybotError("that answer is no longer stored, so it cannot be voted on")
             previous = self.db.execute("SELECT vote FROM feedback WHERE answer_id=? AND user_id=?",
@@ -449,13 +451,15 @@ class Catalog:
             self.db.execute(
                 "INSERT INTO feedback (answer_id, user_id, vote, question, story_id, answer_json, voted_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id, user_id) DO UPDATE SET vote=excluded.vote, "
-                "voted_at=excluded.voted_at", (answer_id, user_id, vote, stored[1], stored[0], stored[2], _now()))
+                "voted_at=excluded.voted_at",
+                (answer_id, user_id, vote, stored.question, stored.story_id, stored.answer_json, _now()))
         return previous[0] if previous else None
 
-    def feedback(self) -> list[tuple[str, int, str, str, str, str]]:
-        """(answer id, vote, question, story id, answer JSON, voted at) for every vote, oldest first."""
-        return self.db.execute("SELECT answer_id, vote, question, story_id, answer_json, voted_at FROM feedback "
-                               "ORDER BY voted_at, rowid").fetchall()
+    def feedback(self) -> list[Vote]:
+        """Every vote, oldest first."""
+        rows = self.db.execute("SELECT answer_id, vote, question, story_id, answer_json, voted_at FROM feedback "
+                               "ORDER BY voted_at, rowid")
+        return [Vote(*row) for row in rows]
 
     def add_follow_up_thread(self, thread_id: int, answer_id: str, story_id: str, user_id: int | None) -> None:
         """Remember a thread the bot started on an answer: its messages are questions about that story."""

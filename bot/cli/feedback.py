@@ -45,16 +45,17 @@ def votes(library: Library) -> list[Vote]:
     from retrieval.models import Answer
 
     out = []
-    for answer_id, vote, question, story, answer_json, voted_at in library.feedback():
+    for record in library.feedback():
         try:
-            answer = Answer.model_validate_json(answer_json)
+            answer = Answer.model_validate_json(record.answer_json)
         except ValidationError:  # stored by another version: the vote still counts, its quotes are unknown
-            answer = Answer(question=question, story=story, outlets=[])
+            answer = Answer(question=record.question, story=record.story_id, outlets=[])
         quotes = [VotedQuote(source_id=o.source_id, outlet=o.outlet, text=q.text, start=q.start, end=q.end)
                   for o in answer.outlets for q in o.quotes]
         missing = [o.source_id for o in answer.outlets if not o.covered]
-        out.append(Vote(answer_id=answer_id, vote="up" if vote > 0 else "down", question=question, story=story,
-                        quotes=quotes, not_reported_by=missing, voted_at=voted_at))
+        out.append(Vote(answer_id=record.answer_id, vote="up" if record.vote > 0 else "down",
+                        question=record.question, story=record.story_id, quotes=quotes, not_reported_by=missing,
+                        voted_at=record.voted_at))
     return out
 
 

@@ -16,7 +16,7 @@ from bot.discord.errors import EditorsOnly
 from bot.discord.layout.replies import source_choices, sources_message
 from bot.discord.layout.text import escape
 from bot.discord.sending import NO_MENTIONS, send_kwargs
-from bot.discord.stories import add_report_text, may_edit, story_choices, stories_text
+from bot.discord.stories import add_report_text, may_edit, story_choices, stories_text, upload_name
 from bot.discord.story_cog import StoryCog
 from index.errors import UnknownSourceError, UsageError
 from index.library import slug
@@ -103,12 +103,7 @@ class LibraryCog(commands.Cog, name="Library"):
         with tempfile.TemporaryDirectory() as tmp:
             item = url
             if file is not None:
-                suffix = Path(file.filename).suffix.lower()
-                if suffix not in {".txt", ".md", ".html", ".htm"}:
-                    raise UsageError(f"a {suffix or 'nameless'} file cannot be added; use .txt, .md or .html")
-                if file.size > limit:
-                    raise UsageError(f"the file is {file.size:,} bytes; the limit is {limit:,}")
-                item = str(Path(tmp) / f"{slug(Path(file.filename).stem, 'article')}{suffix}")
+                item = str(Path(tmp) / upload_name(file.filename, file.size, limit))
                 Path(item).write_bytes(await file.read())
             report = await asyncio.to_thread(self.engine.library.add, [item], story)
         log.info("user %s added %s to story %s: %d added, %d skipped", interaction.user.id,

@@ -6,10 +6,13 @@ No discord import: the cog passes plain ids, permission flags and role ids.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import PurePath
 
 from bot.discord.layout.text import escape
 from bot.wording import plural
-from index.library import AddReport
+from index.errors import UsageError
+from index.ingest import HTML_SUFFIXES, TEXT_SUFFIXES
+from index.library import AddReport, slug
 from index.models import StorySummary
 
 
@@ -24,6 +27,19 @@ def channel_story(bound: dict[int, str], channel_id: int | None, parent_id: int 
 def may_edit(manage_guild: bool, role_ids: Iterable[int], editor_role: int | None) -> bool:
     """Editors are members with Manage Server, or with the configured editor role."""
     return manage_guild or (editor_role is not None and editor_role in set(role_ids))
+
+
+def upload_name(filename: str, size: int, limit: int) -> str:
+    """The file name an attachment given to /story add is read under (its stem made safe, its suffix
+    kept), or a UsageError when storybot cannot read that kind of file or it exceeds the size limit."""
+    name = PurePath(filename.replace("\\", "/")).name
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
+        kinds = ", ".join(sorted(TEXT_SUFFIXES | HTML_SUFFIXES))
+        raise UsageError(f"a {suffix or 'nameless'} file cannot be added; storybot reads {kinds}")
+    if size > limit:
+        raise UsageError(f"the file is {size:,} bytes; the limit is {limit:,}")
+    return f"{slug(PurePath(name).stem, 'article')}{suffix}"
 
 
 def story_choices(stories: Iterable[StorySummary], typed: str) -> list[tuple[str, str]]:

@@ -11,6 +11,19 @@ from typing import Protocol
 
 import numpy as np
 
+from index.errors import StoreError
+
+
+def checked_batch(keys, vectors, dimension: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keys as int64 and vectors as contiguous float32, one row per key of the store's dimension, or
+    a StoreError saying what does not fit."""
+    keys = np.asarray(keys, dtype=np.int64)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if len(keys) != len(vectors) or (len(vectors) and vectors.shape[1] != dimension):
+        raise StoreError(f"cannot add {len(keys)} keys with vectors of shape {vectors.shape} to a "
+                         f"{dimension}-dimensional store")
+    return keys, vectors
+
 
 class VectorStore(Protocol):
     """Add, delete, fetch and search vectors by passage key."""

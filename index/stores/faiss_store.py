@@ -21,6 +21,7 @@ import faiss
 import numpy as np
 
 from index.errors import StoreError
+from index.stores.base import checked_batch
 from index.hashing import file_sha256
 
 INDEX_FILE = "vectors.faiss"
@@ -97,11 +98,7 @@ class FaissStore:
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
-        keys = np.asarray(keys, dtype=np.int64)
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if len(keys) != len(vectors) or (len(vectors) and vectors.shape[1] != self.dimension):
-            raise StoreError(f"cannot add {len(keys)} keys with vectors of shape {vectors.shape} to a "
-                             f"{self.dimension}-dimensional store")
+        keys, vectors = checked_batch(keys, vectors, self.dimension)
         if not len(keys):
             return
         self.delete(keys)  # a key already present is replaced

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import StoreError
+from index.stores.base import checked_batch
 
 BATCH = 1000  # keys per insert, delete, get or filtered search: keeps expressions and requests small
 STRONG = {"consistency_level": "Strong"}
@@ -146,11 +147,7 @@ class MilvusStore:
 
     @_as_store_errors
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
-        keys = np.asarray(keys, dtype=np.int64)
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if len(keys) != len(vectors) or (len(vectors) and vectors.shape[1] != self.dimension):
-            raise StoreError(f"cannot add {len(keys)} keys with vectors of shape {vectors.shape} to a "
-                             f"{self.dimension}-dimensional store")
+        keys, vectors = checked_batch(keys, vectors, self.dimension)
         if not len(keys):
             return
         self._forget_generation()

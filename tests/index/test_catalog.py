@@ -25,9 +25,9 @@ def test_a_vote_is_one_row_per_user_per_answer(catalog):
     assert catalog.vote("a1", 100, -1) == 1  # changed
     assert catalog.vote("a1", 200, 1) is None
     rows = catalog.feedback()
-    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [("a1", -1, "What did Paris deny?", "s1"),
-                                                       ("a1", 1, "What did Paris deny?", "s1")]
-    assert rows[0][4] == '{"outlets": []}'
+    assert [(r.answer_id, r.vote, r.question, r.story_id) for r in rows] == [
+        ("a1", -1, "What did Paris deny?", "s1"), ("a1", 1, "What did Paris deny?", "s1")]
+    assert rows[0].answer_json == '{"outlets": []}' and rows[0].voted_at.endswith("Z")
 
 
 def test_votes_need_a_stored_answer_and_a_plus_or_minus_one(catalog):
@@ -44,7 +44,8 @@ def test_answers_and_follow_up_threads_survive_a_reopen(catalog, tmp_path):
     catalog.add_follow_up_thread(99, "a1", "s1", 7)
     catalog.close()
     again = Catalog(tmp_path / "catalog.sqlite")
-    assert again.stored_answer("a1") == ("s1", "q", '{"x": 1}')
+    stored = again.stored_answer("a1")
+    assert (stored.story_id, stored.question, stored.answer_json) == ("s1", "q", '{"x": 1}')
     assert again.stored_answer("nope") is None
     assert again.follow_up_threads() == {99: "s1"} and again.thread_of("a1") == 99 and again.thread_of("b") is None
     again.delete_story("s1")

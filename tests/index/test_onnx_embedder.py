@@ -64,19 +64,12 @@ def test_the_shipped_export_is_package_data():
 
 @pytest.mark.slow
 @needs_torch
-def test_shipped_vectors_match_sentence_transformers_on_every_text(shipped, pytorch):
-    texts = _texts()
-    cosines = (shipped.embed(texts) * pytorch.embed(texts)).sum(axis=1)
-    assert cosines.min() >= 0.9999, (float(cosines.min()), texts[int(cosines.argmin())][:80])
-
-
-@pytest.mark.slow
-@needs_torch
 def test_long_passages_and_mixed_batches_match(shipped, pytorch):
-    texts = ["word " * 600, "short", "A medium sentence about the French defence ministry's denial. " * 5, "x"] * 20
-    cosines = (shipped.embed(texts) * pytorch.embed(texts)).sum(axis=1)
+    texts = ["word " * 600, "short", "A medium sentence about the French defence ministry's denial. " * 5, "x"] * 3
+    vectors = shipped.embed(texts)
+    cosines = (vectors * pytorch.embed(texts)).sum(axis=1)
     assert cosines.min() >= 0.9999
-    assert shipped.embed(texts).shape == (80, 384) and shipped.name == pytorch.name
+    assert vectors.shape == (12, 384) and shipped.name == pytorch.name
 
 
 def test_the_embedding_path_imports_no_torch(tmp_path):
@@ -166,7 +159,7 @@ def test_a_damaged_shipped_export_falls_back_once_when_the_export_cannot_be_made
     fast.embed(["again"])
     err = capsys.readouterr().err
     assert "no ONNX export at" in err and "reinstalling storybot restores it" in err
-    assert err.count("the ONNX export failed (RuntimeError); using sentence-transformers") == 1
+    assert err.count("the ONNX export of the model failed (RuntimeError); using sentence-transformers") == 1
     again = embedding.FastEmbedder(DEFAULT_MODEL, 16, tmp_path / "models")  # the next start: no second try
     again.embed(["What did Paris deny?"])
     assert again.backend == "sentence-transformers"
@@ -175,16 +168,24 @@ def test_a_damaged_shipped_export_falls_back_once_when_the_export_cannot_be_made
 
 @pytest.mark.slow
 @needs_torch
-def test_the_export_command_reproduces_the_shipped_export(tmp_path):
-    """`python -m index.export_onnx` from the packaged weights gives the shipped bytes (same torch and onnx)."""
+def test_the_export_command_reproduces_the_shipped_export_and_its_vectors(tmp_path, shipped, pytorch):
+    """`python -m index.export_onnx` from the packaged weights gives the shipped bytes (same torch and onnx).
+
+    The export itself refuses a graph whose vectors fall below cosine 0.9999 against sentence-transformers
+    on any check text, so the same bytes carry that check; other versions may trace other bytes, and then
+    the shipped export's vectors are compared with sentence-transformers' directly."""
     from index.export_onnx import export_embedder
 
-    shipped = json.loads((SHIPPED / MANIFEST).read_text(encoding="utf-8"))
-    manifest = export_embedder(tmp_path / "export", precision=shipped["precision"], say=lambda line: None)
-    made_with = {k: shipped["exported_with"].get(k) for k in ("torch", "onnx")}
-    if made_with != {k: manifest["exported_with"].get(k) for k in ("torch", "onnx")}:
-        pytest.skip(f"the shipped export was made with {made_with}; other versions may trace other bytes")
-    assert manifest["files"] == shipped["files"]
+    shipped_manifest = json.loads((SHIPPED / MANIFEST).read_text(encoding="utf-8"))
+    manifest = export_embedder(tmp_path / "export", precision=shipped_manifest["precision"], say=lambda line: None)
+    made_with = {k: shipped_manifest["exported_with"].get(k) for k in ("torch", "onnx")}
+    if made_with == {k: manifest["exported_with"].get(k) for k in ("torch", "onnx")}:
+        assert manifest["files"] == shipped_manifest["files"]
+        assert manifest["check"]["texts"] >= 300
+        return
+    texts = _texts()
+    cosines = (shipped.embed(texts) * pytorch.embed(texts)).sum(axis=1)
+    assert cosines.min() >= 0.9999, (float(cosines.min()), texts[int(cosines.argmin())][:80])
 
 
 @pytest.mark.slow

@@ -325,9 +325,9 @@ async def test_a_vote_is_stored_once_per_user(storybot, fake):
         assert note["flags"] & EPHEMERAL
         notes.append(note["content"])
     assert "recorded" in notes[0] and "already recorded" in notes[1] and "Changed" in notes[2]
-    rows = [r for r in storybot.engine.library.catalog.feedback() if r[0] == answer_id]
-    assert sorted(r[1] for r in rows) == [-1, 1], "one row per user: the second click changed, never added"
-    assert rows[0][2] == "What did Paris deny?" and DENIAL_SENTENCE in rows[0][4]
+    rows = [r for r in storybot.engine.library.feedback() if r.answer_id == answer_id]
+    assert sorted(r.vote for r in rows) == [-1, 1], "one row per user: the second click changed, never added"
+    assert rows[0].question == "What did Paris deny?" and DENIAL_SENTENCE in rows[0].answer_json
 
 
 async def test_a_thumbs_up_clicked_in_discord_is_listed_by_storybot_feedback(storybot, fake):
@@ -712,7 +712,7 @@ async def test_twenty_concurrent_asks_across_three_channels_answer_from_each_cha
         others = [phrase for s, (_, phrase) in expected.items() if s != story]
         assert not any(phrase in content for phrase in others), (story, content)
         answer_id = parse_custom_id(button(interaction.original, "vote", "up")).answer_id
-        assert catalog.stored_answer(answer_id)[0] == story
+        assert catalog.stored_answer(answer_id).story_id == story
         assert interaction.channel_id == channel_id
     print(f"\n20 concurrent /ask over 3 channels: ack max {max(latencies) * 1000:.0f} ms, "
           f"all answered in {time.monotonic() - started:.2f} s")

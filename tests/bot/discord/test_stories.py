@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.discord.stories import add_report_text, channel_story, may_edit, stories_text, story_choices
+import pytest
+
+from bot.discord.stories import add_report_text, channel_story, may_edit, stories_text, story_choices, upload_name
+from index.errors import UsageError
 from index.library import AddedSource, AddReport, SkippedInput
 from index.models import StorySummary
 
@@ -34,3 +37,16 @@ def test_choices_lists_and_reports_escape_what_users_wrote():
     shown = add_report_text(report)
     assert "Added `a` to `bridge`" in shown and "[x](http" not in shown and "Skipped /tmp/b.pdf" in shown
     assert add_report_text(AddReport()) == "Nothing was added."
+
+
+def test_an_upload_is_read_under_a_safe_name_of_a_kind_storybot_reads():
+    assert upload_name("Ferry Fire (AP).TXT", 10, 100) == "ferry-fire-ap.txt"
+    assert upload_name("..\\..\\etc\\report.html", 10, 100) == "report.html"
+    assert upload_name("???.md", 10, 100) == "article.md"
+    with pytest.raises(UsageError, match=r"^a \.exe file cannot be added; storybot reads \.htm, \.html"):
+        upload_name("ferry.exe", 10, 100)
+    with pytest.raises(UsageError, match=r"^a nameless file cannot be added"):
+        upload_name("README", 10, 100)
+    with pytest.raises(UsageError, match=r"^the file is 2,100,000 bytes; the limit is 2,000,000$"):
+        upload_name("huge.txt", 2_100_000, 2_000_000)
+    assert upload_name("edge.txt", 2_000_000, 2_000_000) == "edge.txt"

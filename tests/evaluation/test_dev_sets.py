@@ -10,11 +10,11 @@ import pytest
 from evaluation.harness import load_questions, normalize
 from index.models import Source
 from index.sentences import split_passages
-from tests.conftest import (BASIL, DEV_QUESTIONS, NEWSWCL50, SEEDS, needs_basil, needs_dev_questions, needs_newswcl50,
-                            read_folder)
+from tests.conftest import (BASIL, DEV_QUESTIONS, NEWSWCL50, PROJECT_ROOT, SEEDS, needs_basil, needs_dev_questions,
+                            needs_newswcl50, read_folder)
 
-BASIL_DEV = Path(__file__).parent / "data" / "basil_dev_questions.jsonl"
-SEED_DEV = Path(__file__).parent / "data" / "seed_dev_questions.jsonl"
+BASIL_DEV = PROJECT_ROOT / "tests" / "data" / "basil_dev_questions.jsonl"
+SEED_DEV = PROJECT_ROOT / "tests" / "data" / "seed_dev_questions.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_our_seed_set_lists_both_seeds_and_has_answers_and_abstentions():
 
 # --- the five-outlet dev stories (newswcl50) -----------------------------------------------------
 
-FIVE_DEV = Path(__file__).parent / "data" / "newswcl50_dev_questions.jsonl"
+FIVE_DEV = PROJECT_ROOT / "tests" / "data" / "newswcl50_dev_questions.jsonl"
 
 
 def test_five_outlet_dev_set_size_and_mix():
