@@ -94,7 +94,7 @@ def calibrate(sets: Annotated[list[str], typer.Argument(
     by_weight = {}
     for weight in weights:
         pairs = folds.pairs_of(asked, weight, ratio)
-        figures = folds.leave_one_storyoptions.out(pairs, only) if loso or len(weights) > 1 else []
+        figures = folds.leave_one_story_out(pairs, only) if loso or len(weights) > 1 else []
         by_weight[weight] = (pairs, figures)
         if len(weights) > 1:
             options.out(f"reader weight {weight:g}: " + "; ".join(
