@@ -33,5 +33,9 @@ class StoreError(StorybotError):
     """A vector store is unreachable, corrupt or does not match the catalog."""
 
 
+class DamagedStoreError(StoreError):
+    """A vector store's own file cannot be opened (e.g. cut short by a crash); its vectors mirror the catalog."""
+
+
 class IngestError(UsageError):
     """An input (file, folder, URL) cannot be read or turned into an article."""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import time
 from pathlib import Path
 
-from index.errors import UsageError
+from index.errors import DamagedStoreError, UsageError
 from index.stores.base import VectorStore
+
+log = logging.getLogger(__name__)
 
 FORMS = "faiss, milvus:PATH.db (Milvus Lite) or http(s)://host:port (a Milvus server)"
 
@@ -30,10 +35,21 @@ def open_store(spec: str, folder: Path, dimension: int, name: str | None = None,
         from index.stores.milvus_store import MilvusStore
 
         path = Path(spec[len("milvus:") :])
-        if not path.is_absolute():
+        owned = not path.is_absolute()  # a file in the library's own folder, not one the user named
+        if owned:
             path = folder / path
         path.parent.mkdir(parents=True, exist_ok=True)
-        return MilvusStore(str(path), dimension, collection)
+        try:
+            return MilvusStore(str(path), dimension, collection)
+        except DamagedStoreError as exc:
+            if not owned:
+                raise
+            # The vectors mirror the catalog: keep the damaged file aside and refill a new one from the
+            # catalog's embedding cache (the library's sync does that), so nothing is lost.
+            aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+            os.replace(path, aside)
+            log.warning("%s; it was moved to %s and the vectors are refilled from the catalog", exc, aside)
+            return MilvusStore(str(path), dimension, collection)
     if re.fullmatch(r"https?://[^\s/]+(:\d+)?/?", spec):
         from index.stores.milvus_store import MilvusStore
 

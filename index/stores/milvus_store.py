@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import StoreError
+from index.errors import DamagedStoreError, StoreError
 from index.stores.base import checked_batch
 
 BATCH = 1000  # keys per insert, delete, get or filtered search: keeps expressions and requests small
@@ -127,7 +127,9 @@ class MilvusStore:
         except StoreError:
             raise
         except Exception as exc:
-            raise StoreError(f"cannot open the Milvus store at {uri}: {_reason(exc)}") from None
+            damaged = not self.server and os.path.exists(self.uri)
+            raise (DamagedStoreError if damaged else StoreError)(
+                f"cannot open the Milvus store at {uri}: {_reason(exc)}") from None
         self._counted = not self.server
         if self._counted:
             _lite_open[self.uri] = _lite_open.get(self.uri, 0) + 1

@@ -140,3 +140,24 @@ def test_no_command_prints_a_traceback_or_a_client_warning(spec, tmp_path):
         for noise in NOISE:
             assert noise not in result.stderr, f"storybot {' '.join(command)} printed {noise!r}:\n{result.stderr}"
     assert result.stdout == "removed ap\ndeleted the story bridge (no source left)\n"
+
+
+def test_a_damaged_lite_file_is_kept_aside_and_the_vectors_are_refilled_from_the_catalog(tmp_path, caplog):
+    article = _article(tmp_path / "articles", "a.txt", "Bridge vote", [f"Sentence {j} about the bridge vote." for j in range(12)])
+    home = tmp_path / "lib"
+    library = Library(home, FakeEmbedder(), "milvus:lite.db")
+    library.add([str(article)], story="bridge")
+    library.close()
+    (lite,) = (home / "stores").rglob("lite.db")
+    data = [p for p in lite.rglob("*.parquet") if not p.parents[3].name.endswith("_meta")]
+    assert data
+    for part in data:
+        part.write_bytes(part.read_bytes()[:10])  # what a kill -9 in the middle of a write can leave
+    library = Library(home, FakeEmbedder(), "milvus:lite.db")
+    library.sync()
+    _consistent(library)
+    assert len(library.store.keys()) == library.catalog.passage_count() == 13
+    library.close()
+    (aside,) = lite.parent.glob("lite.db.damaged-*")
+    assert all((aside / p.relative_to(lite)).stat().st_size == 10 for p in data)  # kept as it was
+    assert "refilled from the catalog" in caplog.text

@@ -35,7 +35,7 @@ def test_a_missing_token_names_the_variable_and_where_to_get_it():
     "x" * 72,  # a client secret or public key has no dots
     "abc.def.ghi",
     TOKEN + " trailing words",
-])
+], ids=["no-dots", "secret-shaped", "three-short-parts", "token-and-words"])
 def test_a_malformed_token_fails_without_echoing_it(monkeypatch, token):
     monkeypatch.setenv("STORYBOT_DISCORD_TOKEN", token)
     with pytest.raises(ConfigError, match="STORYBOT_DISCORD_TOKEN: does not look like a bot token") as raised:
