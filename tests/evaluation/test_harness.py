@@ -181,27 +181,15 @@ def test_load_questions(tmp_path):
     assert (second.q, second.story) == ("Q2", "s1")
 
 
-def test_bad_json_line_names_the_line(tmp_path):
-    path = _file(tmp_path, '{"q": "ok", "gold": {"a": null}}\n{not json\n')
-    with pytest.raises(UsageError, match=rf"^{re.escape(str(path))}:2 is not a question record: Invalid JSON"):
-        load_questions(path)
-
-
-def test_record_missing_a_field_names_the_line(tmp_path):
-    path = _file(tmp_path, '\n{"q": "no gold"}\n')
-    with pytest.raises(UsageError, match=rf"^{re.escape(str(path))}:2 is not a question record: Field required$"):
-        load_questions(path)
-
-
-def test_gold_of_the_wrong_type(tmp_path):
-    path = _file(tmp_path, '{"q": "Q", "gold": {"a": "a phrase, not a list"}}\n')
-    with pytest.raises(UsageError, match=rf"^{re.escape(str(path))}:1 is not a question record: "):
-        load_questions(path)
-
-
-def test_empty_question_file(tmp_path):
-    path = _file(tmp_path, "\n   \n")
-    with pytest.raises(UsageError, match=rf"^{re.escape(str(path))} holds no questions$"):
+@pytest.mark.parametrize("text, error", [
+    ('{"q": "ok", "gold": {"a": null}}\n{not json\n', ":2 is not a question record: Invalid JSON"),
+    ('\n{"q": "no gold"}\n', ":2 is not a question record: Field required$"),
+    ('{"q": "Q", "gold": {"a": "a phrase, not a list"}}\n', ":1 is not a question record: "),
+    ("\n   \n", " holds no questions$"),
+], ids=["bad-json-names-the-line", "missing-field-names-the-line", "gold-of-the-wrong-type", "empty-file"])
+def test_a_bad_question_file_is_one_error_naming_the_file(tmp_path, text, error):
+    path = _file(tmp_path, text)
+    with pytest.raises(UsageError, match=rf"^{re.escape(str(path))}{error}"):
         load_questions(path)
 
 
