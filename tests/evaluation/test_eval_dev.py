@@ -42,8 +42,16 @@ def test_seed_questions(seed_engine, path, counts, floors):
 @pytest.mark.basil
 @needs_basil
 def test_basil_dev_questions(tmp_path_factory):
-    engine = Engine(Settings(corpus=BASIL, home=tmp_path_factory.mktemp("basil-home")))
-    engine.load()  # the build (about 2 minutes on 2 cores) stays out of the latency figures
+    # An answer reads only its own story, so a library of the ten dev stories answers as the whole corpus's
+    # does (same figures) and builds in a tenth of the time.
+    corpus = tmp_path_factory.mktemp("basil-dev") / "basil"
+    stories = {q.story for q in evaluation.load_questions(BASIL_QUESTIONS)}
+    for article in BASIL.rglob("*.json"):
+        if article.stem.rsplit("_", 1)[0] in stories:
+            (corpus / article.parent.name).mkdir(parents=True, exist_ok=True)
+            (corpus / article.parent.name / article.name).symlink_to(article)
+    engine = Engine(Settings(corpus=corpus, home=tmp_path_factory.mktemp("basil-home")))
+    engine.load()  # the build stays out of the latency figures
     report = _evaluate(engine, BASIL_QUESTIONS)
     assert (report.questions, report.gold_pairs, report.null_pairs) == (90, 177, 93)
     assert report.hits >= 113  # shipped: 116 of 177

@@ -13,6 +13,9 @@ import pytest
 # Every component registers this address with the others (unset, Milvus picks the first non-loopback one).
 COMPONENTS = ("rootCoord", "proxy", "queryCoord", "queryNode", "indexNode", "dataCoord", "dataNode")
 START_SECONDS = 120
+# The package's server binds fixed ports (embedded etcd's 2380): a machine holds one at a time, so under
+# `pytest -n N --dist loadgroup` (scripts/test.sh) every test that needs it runs on one worker.
+ON_THE_SERVER = (pytest.mark.milvus_server, pytest.mark.xdist_group("milvus-server"))
 
 
 def _unavailable(reason: str) -> None:

@@ -14,8 +14,9 @@ import pytest
 from index.embedding import FakeEmbedder
 from index.library import Library
 from tests.conftest import PROJECT_ROOT
+from tests.index.conftest import ON_THE_SERVER
 
-SERVER = pytest.param("server", marks=pytest.mark.milvus_server, id="milvus-server")
+SERVER = pytest.param("server", marks=ON_THE_SERVER, id="milvus-server")
 MILVUS = [pytest.param("milvus:lite.db", id="milvus-lite"), SERVER]
 SEED_QUESTION = "What did Paris deny?"
 # What grpc, pymilvus and Milvus Lite print when they reach the user: tracebacks from Lite's in-process
@@ -106,6 +107,7 @@ def test_kill_9_during_writes_leaves_a_consistent_library(spec, tmp_path, task, 
 
 
 @pytest.mark.milvus_server
+@pytest.mark.xdist_group("milvus-server")
 def test_two_libraries_on_one_server_keep_their_own_vectors(milvus_server, tmp_path):
     libraries = []
     for name in ("one", "two"):

@@ -18,6 +18,7 @@ import pytest
 from index.errors import StoreError, UsageError
 from index.stores import open_store
 from tests.conftest import PROJECT_ROOT
+from tests.index.conftest import ON_THE_SERVER
 
 DIM = 16
 
@@ -28,7 +29,7 @@ def _vectors(n: int, seed: int = 0) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-SERVER = pytest.param("server", marks=pytest.mark.milvus_server, id="milvus-server")
+SERVER = pytest.param("server", marks=ON_THE_SERVER, id="milvus-server")
 MILVUS = [pytest.param("milvus:lite.db", id="milvus-lite"), SERVER]
 
 
