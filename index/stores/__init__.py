@@ -22,7 +22,7 @@ def open_store(spec: str, folder: Path, dimension: int, name: str | None = None,
 
     `name` tells this store apart from others kept in the same Milvus file or server (default: the folder's
     name); the library passes its own id with the model's, so two libraries never share a collection.
-    `model` names the embedding model: a FAISS store records it and refuses to open for another.
+    `model` names the embedding model: every store records it and refuses to open for another.
     """
     spec = spec.strip()
     folder = Path(folder)
@@ -40,7 +40,7 @@ def open_store(spec: str, folder: Path, dimension: int, name: str | None = None,
             path = folder / path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return MilvusStore(str(path), dimension, collection)
+            return MilvusStore(str(path), dimension, collection, model)
         except DamagedStoreError as exc:
             if not owned:
                 raise
@@ -49,9 +49,9 @@ def open_store(spec: str, folder: Path, dimension: int, name: str | None = None,
             aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
             os.replace(path, aside)
             log.warning("%s; it was moved to %s and the vectors are refilled from the catalog", exc, aside)
-            return MilvusStore(str(path), dimension, collection)
+            return MilvusStore(str(path), dimension, collection, model)
     if re.fullmatch(r"https?://[^\s/]+(:\d+)?/?", spec):
         from index.stores.milvus_store import MilvusStore
 
-        return MilvusStore(spec, dimension, collection)
+        return MilvusStore(spec, dimension, collection, model)
     raise UsageError(f"unknown vector store {spec!r}; use {FORMS}")

@@ -13,6 +13,23 @@ import numpy as np
 
 from index.errors import StoreError
 
+FORMAT = 1  # the layout every store records beside its vectors; a newer one is refused, not misread
+
+
+def manifest(model: str | None) -> dict:
+    """What a store records about its vectors: the layout's format and the model that made them."""
+    return {"format": FORMAT, "model": model}
+
+
+def check_manifest(meta: dict, where: str, model: str | None, fix: str) -> None:
+    """Refuse a store written by a newer storybot, or holding another model's vectors (a store with no
+    manifest, from before manifests, is taken as it is: its dimension is still checked)."""
+    if isinstance(meta.get("format"), int) and meta["format"] > FORMAT:
+        raise StoreError(f"the vector store {where} was written by a newer storybot (format {meta['format']}); "
+                         f"upgrade storybot, or {fix}")
+    if model and meta.get("model") not in (None, model):
+        raise StoreError(f"the vector store {where} holds vectors of the model {meta['model']!r}, not {model!r}; {fix}")
+
 
 def checked_batch(keys, vectors, dimension: int) -> tuple[np.ndarray, np.ndarray]:
     """Keys as int64 and vectors as contiguous float32, one row per key of the store's dimension, or

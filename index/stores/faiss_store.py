@@ -21,13 +21,12 @@ import faiss
 import numpy as np
 
 from index.errors import StoreError
-from index.stores.base import checked_batch
+from index.stores.base import check_manifest, checked_batch, manifest
 from index.hashing import file_sha256
 
 INDEX_FILE = "vectors.faiss"
 SIDECAR = "vectors.json"
 FIX = "delete that folder and run `storybot index build` to refill it from the catalog"
-FORMAT = 1
 
 
 def _write_atomically(target: Path, write) -> None:
@@ -81,12 +80,7 @@ class FaissStore:
             meta = {}
         if not isinstance(meta, dict):
             meta = {}
-        if isinstance(meta.get("format"), int) and meta["format"] > FORMAT:
-            raise StoreError(f"the vector store {index_path} was written by a newer storybot (format {meta['format']}); "
-                             f"upgrade storybot, or {FIX}")
-        if self.model and meta.get("model") not in (None, self.model):
-            raise StoreError(f"the vector store {index_path} holds vectors of the model {meta['model']!r}, not "
-                             f"{self.model!r}; {FIX}")
+        check_manifest(meta, str(index_path), self.model, FIX)
         try:
             if meta["sha256"] == file_sha256(index_path) and meta["count"] == index.ntotal:
                 self._generation = int(meta["generation"])
@@ -147,7 +141,7 @@ class FaissStore:
         index_path = self.folder / INDEX_FILE
         data = faiss.serialize_index(self.index)
         _write_atomically(index_path, lambda handle: handle.write(data.tobytes()))
-        meta = {"format": FORMAT, "model": self.model, "generation": int(generation), "count": int(self.index.ntotal),
+        meta = {**manifest(self.model), "generation": int(generation), "count": int(self.index.ntotal),
                 "dimension": self.dimension, "sha256": file_sha256(index_path)}
         _write_atomically(self.folder / SIDECAR, lambda handle: handle.write(json.dumps(meta).encode("utf-8")))
         self._generation = int(generation)

@@ -1,8 +1,9 @@
 """Milvus behind the store protocol: Milvus Lite for a local `.db` file, any Milvus server by URI.
 
 One collection per library and model: INT64 primary key `id` = catalog passage id, FLOAT_VECTOR `vector`,
-a FLAT index over inner product (exact search, as FAISS). The catalog generation the store mirrors is kept
-in a second, one-row collection (`<name>_meta`), so it works the same for Lite and a server.
+a FLAT index over inner product (exact search, as FAISS). The collection's properties hold its manifest
+(format and model, JSON), checked on open as FAISS checks its sidecar. The catalog generation the store
+mirrors is kept in a second, one-row collection (`<name>_meta`), so it works the same for Lite and a server.
 
 Crash safety: both Lite (its WAL) and a server (its log broker) keep a write once it is acknowledged, so
 the order of writes is what matters. The generation row is deleted before any vector changes and written
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import json
 import logging
 import os
 import time
@@ -23,11 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import DamagedStoreError, StoreError
-from index.stores.base import checked_batch
+from index.stores.base import check_manifest, checked_batch, manifest
 
 BATCH = 1000  # keys per insert, delete, get or filtered search: keeps expressions and requests small
 STRONG = {"consistency_level": "Strong"}
 CLIENT_LOGGERS = ("pymilvus", "pymilvus.milvus_client", "pymilvus.bulk_writer")
+MANIFEST = "storybot.manifest"  # the collection property holding the manifest (JSON)
+FIX = "drop it and run `storybot index build` to refill it from the catalog"
 LITE_WAIT_SECONDS = 15  # how long to wait for another process to let go of a Milvus Lite file
 _lite_open: dict[str, int] = {}  # Lite files this process serves → stores open on each
 
@@ -75,6 +79,15 @@ def _wait_for_lite_file(path: str) -> None:
         time.sleep(0.1)
 
 
+def _manifest_of(described: dict) -> dict:
+    """The manifest a collection's properties hold ({} for one made before manifests)."""
+    try:
+        meta = json.loads((described.get("properties") or {}).get(MANIFEST) or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 def _reason(exc: Exception) -> str:
     return " ".join(str(getattr(exc, "message", None) or exc).split())[:300]
 
@@ -97,7 +110,7 @@ def _as_store_errors(method):
 class MilvusStore:
     """Vectors by passage key in a Milvus collection."""
 
-    def __init__(self, uri: str, dimension: int, collection: str = "storybot_passages"):
+    def __init__(self, uri: str, dimension: int, collection: str = "storybot_passages", model: str | None = None):
         try:
             from pymilvus import DataType, MilvusClient
         except ImportError:
@@ -105,6 +118,7 @@ class MilvusStore:
         _route_client_logs()
         self.dimension = int(dimension)
         self.collection = collection
+        self.model = model
         self.meta = f"{collection}_meta"
         self.server = uri.startswith(("http://", "https://"))
         self.uri = uri if self.server else os.path.abspath(uri)
@@ -119,14 +133,21 @@ class MilvusStore:
                 dims = [f.get("params", {}).get("dim") for f in described.get("fields", []) if f.get("name") == "vector"]
                 if dims and int(dims[0]) != self.dimension:
                     raise StoreError(f"the Milvus collection {collection} holds {dims[0]}-dimensional vectors, the "
-                                     f"model gives {self.dimension}; drop it and run `storybot index build`")
+                                     f"model gives {self.dimension}; {FIX}")
+                check_manifest(_manifest_of(described), f"{self.uri} (collection {collection})", model, FIX)
             if not self.client.has_collection(self.meta):
                 self._create(self.meta, 2, DataType, generation=True)
             self.client.load_collection(collection)
             self.client.load_collection(self.meta)
-        except StoreError:
-            raise
         except Exception as exc:
+            # A refused or failed open lets go of the file at once: the process may go on (or retry) with
+            # another store, and a Lite file stays held until its server is released.
+            self._counted = not self.server and hasattr(self, "client")
+            if self._counted:
+                _lite_open[self.uri] = _lite_open.get(self.uri, 0) + 1
+            self.close()
+            if isinstance(exc, StoreError):
+                raise
             damaged = not self.server and os.path.exists(self.uri)
             raise (DamagedStoreError if damaged else StoreError)(
                 f"cannot open the Milvus store at {uri}: {_reason(exc)}") from None
@@ -140,7 +161,8 @@ class MilvusStore:
         if generation:
             schema.add_field("generation", DataType.INT64)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
-        self.client.create_collection(name, schema=schema, consistency_level="Strong")
+        properties = {} if generation else {MANIFEST: json.dumps(manifest(self.model))}
+        self.client.create_collection(name, schema=schema, consistency_level="Strong", properties=properties)
         index = self.client.prepare_index_params()
         index.add_index(field_name="vector", index_type="FLAT", metric_type="IP")
         # sync=False: waiting for the index calls AllocTimestamp, which Milvus Lite does not implement
@@ -228,7 +250,8 @@ class MilvusStore:
 
     def close(self) -> None:
         try:
-            self.client.close()
+            if hasattr(self, "client"):
+                self.client.close()
             if self._counted:
                 self._counted = False
                 _lite_open[self.uri] -= 1

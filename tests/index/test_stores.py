@@ -191,12 +191,30 @@ def test_faiss_killed_mid_flush_leaves_a_whole_state(tmp_path, delay):
     assert not list(folder.glob(".*.tmp"))
 
 
-def test_milvus_wrong_dimension_is_refused(milvus_spec, tmp_path):
-    store = _open(milvus_spec, tmp_path / "m")
+def _open_for(spec: str, folder, model: str, dimension: int = DIM):
+    return open_store(spec, folder, dimension, name=f"{folder.parent.name}_{folder.name}", model=model)
+
+
+def test_a_milvus_collection_records_its_model_and_refuses_another_model_dimension_or_newer_format(
+        milvus_spec, tmp_path, monkeypatch):
+    import index.stores.milvus_store as milvus_store
+
+    store = _open_for(milvus_spec, tmp_path / "m", "all-MiniLM-L6-v2")
     store.add(np.arange(3, dtype=np.int64), _vectors(3))
+    store.flush(1)
     store.close()
+    again = _open_for(milvus_spec, tmp_path / "m", "all-MiniLM-L6-v2")
+    assert again.synced_generation() == 1 and sorted(again.keys().tolist()) == [0, 1, 2]
+    again.close()
+    with pytest.raises(StoreError, match=r"holds vectors of the model 'all-MiniLM-L6-v2', not 'mpnet'; drop it and run"):
+        _open_for(milvus_spec, tmp_path / "m", "mpnet")
     with pytest.raises(StoreError, match=r"holds 16-dimensional vectors, the model gives 8; drop it and run `storybot"):
-        _open(milvus_spec, tmp_path / "m", 8)
+        _open_for(milvus_spec, tmp_path / "m", "all-MiniLM-L6-v2", 8)
+    monkeypatch.setattr(milvus_store, "manifest", lambda model: {"format": 7, "model": model})
+    _open_for(milvus_spec, tmp_path / "newer", "all-MiniLM-L6-v2").close()
+    monkeypatch.undo()
+    with pytest.raises(StoreError, match=r"written by a newer storybot \(format 7\); upgrade storybot, or drop it"):
+        _open_for(milvus_spec, tmp_path / "newer", "all-MiniLM-L6-v2")
 
 
 def test_an_unreachable_milvus_server_is_one_line(tmp_path):
