@@ -112,7 +112,8 @@ def news_pairs(questions_path: Path, corpus: Path, rng: random.Random, depth: in
             kind = "news-null" if not wanted else "news"
             for candidate in chosen:
                 pairs.append({"question": question.q, "sentence": text[candidate.span[0] : candidate.span[1]],
-                              "label": int(holds(candidate)), "split": split, "kind": kind, "story": question.story})
+                              "label": int(holds(candidate)), "split": split, "kind": kind, "story": question.story,
+                              "outlet": item.source.source_id})
     return pairs, stories
 
 

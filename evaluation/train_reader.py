@@ -7,6 +7,12 @@ accuracy on the validation pairs after each epoch, and writes fp16 safetensors, 
 `reader.json` (base model, data manifest, seed, steps, time, figures, the command) into `--out`. The
 tokenizer stays the packaged MiniLM's.
 
+`--loss listwise` reads each (question, outlet) of the written news questions as one list: a softmax
+over the outlet's candidates and a fixed "nothing here" logit of 0, whose target is the sentences that
+hold the answer, or "nothing here" for an outlet that does not answer. The reader then learns to rank
+within an outlet and to say when none of it answers, as the engine uses it; pairs without an outlet
+(SQuAD) keep the binary loss.
+
 A run checkpoints every `--checkpoint-every` steps into `--out/checkpoint/` (weights, optimiser,
 schedule, the batch order's position) and resumes from there when started again with the same
 arguments, so a long run can go in the background and survive an interruption:
@@ -59,6 +65,49 @@ def batches(pairs: list[dict], size: int, rng: random.Random, tokenizer) -> list
         out += [chunk[i : i + size] for i in range(0, len(chunk), size)]
     rng.shuffle(out)
     return out
+
+
+def lists(pairs: list[dict], size: int, rng: random.Random) -> list[list[dict]]:
+    """Batches of whole (question, outlet) lists, about `size` pairs each, in a shuffled order; pairs with
+    no outlet (SQuAD) fill batches of their own."""
+    groups: dict[tuple, list[dict]] = {}
+    for p in pairs:
+        groups.setdefault((p["question"], p.get("outlet")) if p.get("outlet") else (id(p),), []).append(p)
+    order = list(groups.values())
+    rng.shuffle(order)
+    out, current = [], []
+    for group in order:
+        if current and len(current) + len(group) > size:
+            out.append(current)
+            current = []
+        current = current + group
+    if current:
+        out.append(current)
+    return out
+
+
+def listwise_loss(logits, batch: list[dict]):
+    """Binary cross-entropy on pairs with no outlet; on each (question, outlet) list, −log of the softmax
+    mass (over its candidates and a "nothing here" logit of 0) on what answers: its gold sentences, or
+    "nothing here"."""
+    import torch
+
+    index: dict[tuple, list[int]] = {}
+    single = []
+    for at, p in enumerate(batch):
+        if p.get("outlet"):
+            index.setdefault((p["question"], p["outlet"]), []).append(at)
+        else:
+            single.append(at)
+    terms = []
+    for rows in index.values():
+        scores = torch.cat([torch.zeros(1), logits[rows]])
+        gold = [i + 1 for i, at in enumerate(rows) if batch[at]["label"] >= 0.5] or [0]
+        terms.append(torch.logsumexp(scores, 0) - torch.logsumexp(scores[gold], 0))
+    if single:  # the pairs with no outlet count as one more term: their mean binary cross-entropy
+        target = torch.tensor([float(batch[at]["label"]) for at in single])
+        terms.append(torch.nn.functional.binary_cross_entropy_with_logits(logits[single], target))
+    return torch.stack(terms).mean()
 
 
 def encode(tokenizer, batch: list[dict], max_length: int = MAX_LENGTH):
@@ -136,6 +185,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--task", default="reader", choices=["reader", "same-fact"],
                         help="What the pairs teach, recorded in the manifest: (question, sentence) answers, or "
                              "(sentence, sentence) states the same fact (evaluation.same_fact_data).")
+    parser.add_argument("--loss", default="pointwise", choices=["pointwise", "listwise"],
+                        help="pointwise: binary cross-entropy per pair; listwise: a softmax over each (question, "
+                             "outlet)'s candidates and \"nothing here\" (see the module doc).")
     parser.add_argument("--measure", type=int, default=0, help="Time this many batches, print pairs/s, stop.")
     args = parser.parse_args(argv)
     command = "python -m evaluation.train_reader " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
@@ -165,12 +217,22 @@ def main(argv: list[str] | None = None) -> None:
     validation = [p for p in pairs if p["split"] == "validation"]
     rng = random.Random(args.seed)
     if args.max_pairs and len(train) > args.max_pairs:
-        train = rng.sample(train, args.max_pairs)
+        if args.loss == "listwise":  # whole lists, so none is cut short
+            kept = lists(train, 1, rng)  # one list (or one SQuAD pair) a batch
+            train, kept_pairs = [], 0
+            for group in kept:
+                if kept_pairs + len(group) > args.max_pairs:
+                    break
+                train += group
+                kept_pairs += len(group)
+        else:
+            train = rng.sample(train, args.max_pairs)
     if args.max_validation and len(validation) > args.max_validation:
         validation = rng.sample(validation, args.max_validation)
     print(f"train pairs {len(train)} (positives {sum(p['label'] >= 0.5 for p in train)}), validation pairs {len(validation)}",
           flush=True)
-    plan = [batches(train, args.batch_size, rng, tokenizer) for _ in range(args.epochs)]
+    plan = [lists(train, args.batch_size, rng) if args.loss == "listwise" else batches(train, args.batch_size, rng, tokenizer)
+            for _ in range(args.epochs)]
     total = sum(len(p) for p in plan)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     warmup = max(1, total // 10)
@@ -208,8 +270,11 @@ def main(argv: list[str] | None = None) -> None:
             if done <= step:
                 continue  # resumed: these batches were trained before the interruption
             logits = model(**encode(tokenizer, batch, args.max_length)).logits.squeeze(-1)
-            target = torch.tensor([float(p["label"]) for p in batch])
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
+            if args.loss == "listwise":
+                loss = listwise_loss(logits.reshape(-1), batch)
+            else:
+                target = torch.tensor([float(p["label"]) for p in batch])
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, target)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
@@ -258,7 +323,7 @@ def main(argv: list[str] | None = None) -> None:
         "max_length": args.max_length,
         "weights": "model.safetensors (fp16)",
         "weights_sha256": file_sha256(args.out / "model.safetensors"),
-        "seed": args.seed, "epochs": args.epochs, "steps": step, "batch_size": args.batch_size, "lr": args.lr,
+        "loss": args.loss, "seed": args.seed, "epochs": args.epochs, "steps": step, "batch_size": args.batch_size, "lr": args.lr,
         "train_pairs": len(train), "validation_pairs": len(validation),
         "training_minutes": minutes, "history": history, "validation_fp16": val16,
         "command": command, "data": data_manifest,
