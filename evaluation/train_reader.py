@@ -67,12 +67,17 @@ def batches(pairs: list[dict], size: int, rng: random.Random, tokenizer) -> list
     return out
 
 
+def list_of(pair: dict) -> tuple | None:
+    """The (question, outlet) list a pair belongs to, or None for a pair read alone (SQuAD)."""
+    return (pair["question"], pair["outlet"]) if pair.get("outlet") else None
+
+
 def lists(pairs: list[dict], size: int, rng: random.Random) -> list[list[dict]]:
     """Batches of whole (question, outlet) lists, about `size` pairs each, in a shuffled order; pairs with
     no outlet (SQuAD) fill batches of their own."""
     groups: dict[tuple, list[dict]] = {}
     for p in pairs:
-        groups.setdefault((p["question"], p.get("outlet")) if p.get("outlet") else (id(p),), []).append(p)
+        groups.setdefault(list_of(p) or (id(p),), []).append(p)
     order = list(groups.values())
     rng.shuffle(order)
     out, current = [], []
@@ -95,8 +100,9 @@ def listwise_loss(logits, batch: list[dict]):
     index: dict[tuple, list[int]] = {}
     single = []
     for at, p in enumerate(batch):
-        if p.get("outlet"):
-            index.setdefault((p["question"], p["outlet"]), []).append(at)
+        key = list_of(p)
+        if key:
+            index.setdefault(key, []).append(at)
         else:
             single.append(at)
     terms = []

@@ -124,8 +124,13 @@ class MilvusStore:
         self.uri = uri if self.server else os.path.abspath(uri)
         if not self.server:
             _wait_for_lite_file(self.uri)
+        self.client = None
+        self._counted = False
         try:
             self.client = MilvusClient(uri=self.uri, timeout=10)
+            self._counted = not self.server
+            if self._counted:
+                _lite_open[self.uri] = _lite_open.get(self.uri, 0) + 1
             if not self.client.has_collection(collection):
                 self._create(collection, self.dimension, DataType)
             else:
@@ -142,18 +147,12 @@ class MilvusStore:
         except Exception as exc:
             # A refused or failed open lets go of the file at once: the process may go on (or retry) with
             # another store, and a Lite file stays held until its server is released.
-            self._counted = not self.server and hasattr(self, "client")
-            if self._counted:
-                _lite_open[self.uri] = _lite_open.get(self.uri, 0) + 1
             self.close()
             if isinstance(exc, StoreError):
                 raise
             damaged = not self.server and os.path.exists(self.uri)
             raise (DamagedStoreError if damaged else StoreError)(
                 f"cannot open the Milvus store at {uri}: {_reason(exc)}") from None
-        self._counted = not self.server
-        if self._counted:
-            _lite_open[self.uri] = _lite_open.get(self.uri, 0) + 1
 
     def _create(self, name: str, dimension: int, DataType, generation: bool = False) -> None:
         schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -250,7 +249,7 @@ class MilvusStore:
 
     def close(self) -> None:
         try:
-            if hasattr(self, "client"):
+            if self.client is not None:
                 self.client.close()
             if self._counted:
                 self._counted = False
